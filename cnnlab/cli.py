@@ -1,0 +1,236 @@
+"""The command line: `python -m cnnlab COMMAND ...`.
+
+    datasets [--json]                 every dataset, and whether it is available offline now
+    presets                           the ready-made architectures
+    summary --arch A --dataset D      each layer's output shape and parameters (or what is wrong)
+    train --dataset D --arch A ...    train, print each epoch, save the run
+    runs [--json]                     saved runs
+    predict --run ID IMAGE...         the three likeliest classes for each image
+
+Mistakes (unknown names, missing data, impossible models, unreadable images) print one line on
+stderr and exit with status 2; they never print a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from cnnlab.settings import CnnlabError
+
+EXIT_USER_ERROR = 2
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj), flush=True)
+
+
+def _table(rows: list[list[Any]], header: list[str]) -> str:
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_datasets(args) -> None:
+    from cnnlab.datasets import DATASET_NAMES, availability, dataset_info
+
+    entries = []
+    for name in DATASET_NAMES:
+        info = dataset_info(name)
+        available, source = availability(name)
+        entries.append({"name": name, "title": info.title, "available": available, "source": source,
+                        "train_size": info.train_size, "test_size": info.test_size,
+                        "image_shape": list(info.image_shape), "classes": list(info.classes),
+                        "licence": info.licence})
+    if args.json:
+        _print_json(entries)
+        return
+    print(_table([[e["name"], "yes" if e["available"] else "no", e["train_size"], e["test_size"],
+                   "x".join(map(str, e["image_shape"])), e["source"]] for e in entries],
+                 ["dataset", "offline", "train", "test", "shape", "loads from"]))
+
+
+def cmd_presets(args) -> None:
+    from cnnlab.architectures import PRESETS
+
+    if args.json:
+        _print_json([{"id": p.id, "title": p.title, "dataset": p.dataset, "optimizer": p.optimizer,
+                      "learning_rate": p.learning_rate, "batch_size": p.batch_size, "epochs": p.epochs,
+                      "validation_split": p.validation_split, "published": p.published,
+                      "description": p.description} for p in PRESETS.values()])
+        return
+    print(_table([[p.id, p.dataset, p.optimizer, p.learning_rate, p.batch_size, p.epochs, p.published or ""]
+                  for p in PRESETS.values()],
+                 ["preset", "tutorial dataset", "optimizer", "lr", "batch", "epochs", "published"]))
+
+
+def _dataset_shape(name: str) -> tuple[tuple[int, int, int], int]:
+    """Image shape and class count, without loading pixels when the registry knows them."""
+    from cnnlab.datasets import dataset_info
+
+    info = dataset_info(name)
+    return tuple(info.image_shape), len(info.classes)
+
+
+def cmd_summary(args) -> None:
+    from cnnlab.architectures import check_stack
+    from cnnlab.training import TrainConfig
+
+    config = TrainConfig.from_preset(args.arch, args.dataset)
+    image_shape, num_classes = _dataset_shape(args.dataset)
+    check = check_stack(config.layer_stack(), image_shape, num_classes)
+    if args.json:
+        _print_json({"ok": check.ok, "total_params": check.total_params,
+                     "error": str(check.error) if check.error else None,
+                     "layers": [{"index": r.index, "name": r.name, "description": r.description,
+                                 "output_shape": list(r.output_shape) if r.output_shape else None,
+                                 "params": r.params, "error": r.error} for r in check.rows]})
+    else:
+        print(_table([[r.index, r.name, r.description,
+                       "x".join(map(str, r.output_shape)) if r.output_shape else "-", f"{r.params:,}"]
+                      for r in check.rows], ["#", "layer", "what it is", "output shape", "parameters"]))
+        print(f"Total parameters: {check.total_params:,}")
+    if check.error is not None:
+        raise check.error
+
+
+def cmd_train(args) -> None:
+    from cnnlab.training import TrainConfig, train
+
+    config = TrainConfig.from_preset(
+        args.arch, args.dataset, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+        optimizer=args.optimizer, seed=args.seed, validation_split=args.validation_split)
+
+    def on_event(event: dict) -> None:
+        kind = event["type"]
+        if args.json:
+            if kind == "epoch":
+                _print_json(event)
+            return
+        if kind == "start":
+            print(f"Training {config.architecture} ({event['parameters']:,} parameters) on {event['dataset']} "
+                  f"from {event['source']}: {event['train_images']:,} training, "
+                  f"{event['validation_images']:,} validation, {event['test_images']:,} test images.", flush=True)
+        elif kind == "epoch":
+            val = (f", val_loss {event['val_loss']:.4f}, val_accuracy {event['val_accuracy']:.4f}"
+                   if event.get("val_loss") is not None else "")
+            print(f"epoch {event['epoch']}/{event['epochs']}: loss {event['loss']:.4f}, "
+                  f"accuracy {event['accuracy']:.4f}{val} ({event['seconds']:.1f} s, "
+                  f"{event['images_per_second']:,.0f} images/s)", flush=True)
+
+    def on_download(done: int, total: int, what: str) -> None:
+        if not args.json:
+            print(f"\r{what}: {done / 1e6:.1f} of {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+
+    run = train(config, on_event=on_event, progress=on_download)
+    result = {"run_id": run.run_id, "status": run.status, "message": run.message,
+              "test_accuracy": run.test_accuracy, "test_loss": run.test_loss,
+              "seconds": round(run.seconds, 3), "epochs": run.epochs_done}
+    if args.json:
+        _print_json(result)
+    else:
+        if run.test_accuracy is not None:
+            print(f"Test accuracy {run.test_accuracy:.4f}, test loss {run.test_loss:.4f}.")
+        print(f"Run {run.run_id} saved ({run.status}). {run.message}".rstrip())
+    if run.status in ("failed", "diverged"):
+        raise CnnlabError(run.message)
+
+
+def cmd_runs(args) -> None:
+    from cnnlab.runs import list_runs
+
+    runs = list_runs()
+    if args.json:
+        _print_json([{"run_id": r.run_id, "status": r.status, "dataset": r.config.get("dataset"),
+                      "architecture": r.config.get("architecture"), "epochs": r.epochs_done,
+                      "test_accuracy": r.test_accuracy, "seconds": r.seconds} for r in runs])
+        return
+    if not runs:
+        print("No saved runs yet: `python -m cnnlab train` makes one.")
+        return
+    print(_table([[r.run_id, r.status, r.config.get("dataset"), r.config.get("architecture"), r.epochs_done,
+                   f"{r.test_accuracy:.4f}" if r.test_accuracy is not None else "-", f"{r.seconds:.0f} s"]
+                  for r in runs], ["run", "status", "dataset", "architecture", "epochs", "test acc", "time"]))
+
+
+def cmd_predict(args) -> None:
+    from cnnlab.inference import Classifier
+    from cnnlab.preprocess import prepare, read_image, style_for_dataset
+
+    classifier = Classifier.from_run(args.run)
+    style = style_for_dataset(classifier.dataset)  # e.g. Fashion-MNIST fills the frame, MNIST does not
+    results = []
+    for path in args.images:
+        # read_image names the file in its messages ("'x.png' is damaged ...") and refuses huge files unread.
+        prepared = prepare(read_image(path), classifier.image_shape, style=style)
+        top = classifier.top_k(classifier.probabilities(prepared.model_input), 3)
+        results.append({"image": path, "top3": [{"class": c, "probability": round(p, 4)} for c, p in top]})
+    if args.json:
+        _print_json(results)
+        return
+    for r in results:
+        print(f"{r['image']}: " + ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"]))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from cnnlab.datasets import DEFAULT_DATASET
+
+    parser = argparse.ArgumentParser(prog="python -m cnnlab", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("datasets", help="list datasets and whether they are available offline")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("presets", help="list the ready-made architectures")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("summary", help="layer-by-layer output shapes and parameter counts")
+    p.add_argument("--arch", required=True)
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("train", help="train a network and save the run (defaults come from the preset)")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--arch", required=True)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--optimizer")
+    p.add_argument("--validation-split", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--json", action="store_true", help="one JSON object per epoch, then one for the result")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("runs", help="list saved runs")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("predict", help="classify image files with a saved run's model")
+    p.add_argument("--run", required=True, help="run id (see `runs`)")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # TensorFlow's start-up chatter (oneDNN notices) is noise on a command line.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CnnlabError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,486 @@
+"""Training: one function that trains a network and reports as it goes, and background jobs.
+
+`train(config)` does the whole lesson in order: load the data, build the network, fit it epoch
+by epoch, measure it on the test set, and save the run. It reports progress as events (plain
+dicts) to a callback:
+
+    {"type": "start", ...}   data loaded, network built (sizes, parameter count)
+    {"type": "batch", ...}   progress inside an epoch (several times a second)
+    {"type": "epoch", ...}   loss, accuracy, val_loss, val_accuracy, seconds, images_per_second
+    {"type": "end", ...}     status (finished/stopped/diverged/failed), test metrics, run id
+
+`TrainingJob` runs `train` in a background thread, and `JobRegistry` (one per process) owns
+the jobs, so a training survives page switches and reloads in the app, and at most N train at
+once while the rest wait in a queue.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from cnnlab.runs import Run, new_run_id
+from cnnlab.settings import CnnlabError, max_parallel_jobs
+
+Event = dict[str, Any]
+
+DEFAULT_SEED = 42
+EVALUATION_BATCH_SIZE = 512  # no gradients are kept while measuring, so bigger batches are cheap
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides how a network is trained; saved with every run."""
+
+    dataset: str = "mnist-sample"
+    architecture: str = "lenet5"  # a preset id, or "custom" with `layers` given
+    layers: list[dict] | None = None  # None: the preset's own layer stack
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    batch_size: int = 32
+    epochs: int = 5
+    validation_split: float = 0.1
+    seed: int = DEFAULT_SEED
+    # Augmentation: random shifts up to this fraction of the width/height, and left-right flips
+    # (flips suit photos such as CIFAR-10; they turn a 2 into something that is not a 2).
+    augment_shift: float = 0.0
+    augment_flip: bool = False
+    # Only for image-folder datasets: the size and channel count images are converted to.
+    image_size: int | None = None
+    channels: int | None = None
+
+    @classmethod
+    def from_preset(cls, preset_id: str, dataset: str | None = None, **overrides) -> "TrainConfig":
+        """The preset's own tutorial settings, with any of them overridden."""
+        from cnnlab.architectures import PRESETS
+
+        if preset_id not in PRESETS:
+            raise CnnlabError(f"Unknown architecture {preset_id!r}; choose one of: {', '.join(PRESETS)}.")
+        preset = PRESETS[preset_id]
+        config = cls(
+            dataset=dataset or "mnist-sample",
+            architecture=preset_id,
+            optimizer=preset.optimizer,
+            learning_rate=preset.learning_rate,
+            batch_size=preset.batch_size,
+            epochs=preset.epochs,
+            validation_split=preset.validation_split,
+        )
+        return config.replace(**{k: v for k, v in overrides.items() if v is not None})
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def layer_stack(self) -> list[dict]:
+        from cnnlab.architectures import PRESETS
+
+        if self.layers is not None:
+            return self.layers
+        if self.architecture not in PRESETS:
+            raise CnnlabError(f"Unknown architecture {self.architecture!r} and no layers given; "
+                              f"choose one of: {', '.join(PRESETS)}.")
+        return copy.deepcopy(PRESETS[self.architecture].layers)  # callers may edit their copy
+
+    def check(self) -> None:
+        """Reject settings that cannot work, with a message saying which and why."""
+        problems = []
+        if not (self.epochs >= 1):
+            problems.append("epochs must be at least 1")
+        if not (self.batch_size >= 1):
+            problems.append("batch size must be at least 1")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            problems.append("learning rate must be a positive number")
+        if not (0 <= self.validation_split < 1):
+            problems.append("validation split must be at least 0 and below 1 (e.g. 0.1 for 10%)")
+        if not (0 <= self.augment_shift < 0.5):
+            problems.append("shift augmentation must be between 0 and 0.5 of the image size")
+        if problems:
+            raise CnnlabError("Cannot train: " + "; ".join(problems) + ".")
+
+
+def steps_per_execution(batch_size: int) -> int:
+    """How many batches Keras runs per call from Python.
+
+    Fewer round trips between Python and TensorFlow make small batches much faster, but the
+    progress bar and the Stop button only see the end of each call. About 1,000 images per call
+    keeps the bar moving several times a second on a laptop CPU.
+    """
+    return max(1, min(32, round(1024 / batch_size)))
+
+
+def _input_pipeline(x, y, indices, batch_size: int, *, shuffle: bool, seed: int,
+                    shift: float = 0.0, flip: bool = False):
+    """Batches of (float32 images 0..255, labels) from uint8 arrays held once in memory.
+
+    The arrays stay uint8 (a float32 copy of CIFAR-10 alone is 600 MB); each batch is gathered
+    by index and converted only when it is needed, and the model's first layer rescales 0..255
+    to 0..1. Shuffling indices instead of images keeps reshuffling each epoch cheap.
+    """
+    import tensorflow as tf
+
+    images = tf.constant(x)
+    labels = tf.constant(y)
+    ds = tf.data.Dataset.from_tensor_slices(indices)
+    if shuffle:
+        ds = ds.shuffle(len(indices), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+    ds = ds.map(lambda i: (tf.cast(tf.gather(images, i), tf.float32), tf.gather(labels, i)),
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if shift or flip:
+        import keras
+
+        augment = keras.Sequential(
+            ([keras.layers.RandomTranslation(shift, shift, fill_mode="constant", seed=seed)] if shift else [])
+            + ([keras.layers.RandomFlip("horizontal", seed=seed)] if flip else [])
+        )
+        ds = ds.map(lambda xb, yb: (augment(xb, training=True), yb), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _split(num_train: int, validation_split: float, seed: int):
+    """Shuffled train/validation indices. Shuffling first matters: a dataset stored class by
+    class would otherwise lose whole classes to the validation set (see GUIDE pitfalls)."""
+    order = np.random.default_rng(seed).permutation(num_train)
+    n_val = int(round(num_train * validation_split))
+    if validation_split > 0:
+        n_val = min(max(n_val, 1), num_train - 1)
+    return order[n_val:], order[:n_val]
+
+
+def divergence_threshold(num_classes: int) -> float:
+    """A loss above this means training has blown up.
+
+    A network that guesses uniformly at random scores ln(classes) (2.3 for ten classes), and
+    Keras clips probabilities, so an exploding network shows a huge but finite loss long before
+    it shows NaN. Four times the guessing loss, and at least 10, is never reached by training
+    that is merely slow."""
+    return max(10.0, 4 * math.log(max(num_classes, 2)))
+
+
+def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_train: int, num_classes: int):
+    import keras
+
+    too_high = divergence_threshold(num_classes)
+
+    class Reporter(keras.callbacks.Callback):
+        """Turns Keras's hooks into cnnlab events; honours Stop and catches divergence."""
+
+        def __init__(self):
+            super().__init__()
+            self.status = "finished"
+            self.message = ""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+            self.epoch_start = time.perf_counter()
+            self.train_seconds = 0.0
+
+        def on_train_batch_end(self, batch, logs=None):
+            logs = logs or {}
+            loss = float(logs.get("loss", 0.0))
+            self.train_seconds = time.perf_counter() - self.epoch_start
+            emit({"type": "batch", "epoch": self.epoch + 1, "epochs": num_epochs,
+                  "batch": batch + 1, "batches": num_batches, "loss": loss,
+                  "accuracy": float(logs.get("accuracy", 0.0))})
+            if not math.isfinite(loss) or loss > too_high:
+                self.status = "diverged"
+                self.message = (f"The loss shot up to {loss:.4g} in epoch {self.epoch + 1} (guessing at random "
+                                f"would score {math.log(num_classes):.2f}): training diverged. The learning "
+                                "rate is probably too high; try one ten times lower.")
+                self.model.stop_training = True
+            elif should_stop():
+                self.status = "stopped"
+                self.message = f"Stopped during epoch {self.epoch + 1}."
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.status != "finished":
+                return  # a half epoch (stopped or diverged) is not a point on the curve
+            logs = logs or {}
+            seconds = time.perf_counter() - self.epoch_start
+            emit({
+                "type": "epoch", "epoch": epoch + 1, "epochs": num_epochs,
+                "loss": float(logs.get("loss", float("nan"))),
+                "accuracy": float(logs.get("accuracy", float("nan"))),
+                "val_loss": float(logs["val_loss"]) if "val_loss" in logs else None,
+                "val_accuracy": float(logs["val_accuracy"]) if "val_accuracy" in logs else None,
+                "seconds": seconds,
+                "images_per_second": num_train / max(self.train_seconds, 1e-9),
+            })
+
+    return Reporter()
+
+
+def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
+          should_stop: Callable[[], bool] | None = None, run: Run | None = None,
+          progress: Callable[[int, int, str], None] | None = None) -> Run:
+    """Train a network as `config` says and save the run. Returns the saved run.
+
+    Settings that cannot work (unknown dataset, impossible layer stack, bad numbers) raise
+    CnnlabError before anything is saved. Once training has begun, nothing raises: the run ends
+    with status "finished", "stopped", "diverged" or "failed" and a message saying why.
+    """
+    from cnnlab.architectures import check_stack
+    from cnnlab.datasets import load_dataset
+
+    should_stop = should_stop or (lambda: False)
+    on_event = on_event or (lambda event: None)
+    config.check()
+    dataset = load_dataset(config.dataset, image_size=config.image_size, channels=config.channels,
+                           progress=progress)
+    layers = config.layer_stack()
+    shape = check_stack(layers, dataset.image_shape, dataset.num_classes)
+    if shape.error is not None:
+        raise shape.error
+
+    run = run or Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json())
+    run.config = config.to_json()
+    run.classes = list(dataset.classes)
+    run.image_shape = list(dataset.image_shape)
+    run.dataset_source = dataset.source
+    run.parameters = shape.total_params
+    run.status = "running"
+    run.save()
+
+    model = None
+
+    def emit(event: Event) -> None:
+        if event["type"] == "epoch":
+            run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
+            run.seconds += event["seconds"]
+        on_event(event)
+        if event["type"] == "epoch":
+            run.save_model(model)  # after every epoch: a killed run keeps what it learned
+            run.save()
+
+    try:
+        import keras
+
+        from cnnlab.architectures import build_model, make_optimizer
+
+        # Same seed: same starting weights, same shuffles, same dropout, so the same first epoch.
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(layers, dataset.image_shape, dataset.num_classes, name=config.architecture)
+        model.compile(optimizer=make_optimizer(config.optimizer, config.learning_rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      steps_per_execution=steps_per_execution(config.batch_size))
+        train_idx, val_idx = _split(len(dataset.y_train), config.validation_split, config.seed)
+        train_data = _input_pipeline(dataset.x_train, dataset.y_train, train_idx, config.batch_size,
+                                     shuffle=True, seed=config.seed,
+                                     shift=config.augment_shift, flip=config.augment_flip)
+        val_data = (_input_pipeline(dataset.x_train, dataset.y_train, val_idx, EVALUATION_BATCH_SIZE,
+                                    shuffle=False, seed=config.seed) if len(val_idx) else None)
+        num_batches = math.ceil(len(train_idx) / config.batch_size)
+        emit({"type": "start", "run_id": run.run_id, "dataset": dataset.name, "source": dataset.source,
+              "train_images": int(len(train_idx)), "validation_images": int(len(val_idx)),
+              "test_images": int(len(dataset.y_test)), "batches": num_batches,
+              "epochs": config.epochs, "parameters": int(model.count_params())})
+        reporter = _make_callback(emit, should_stop, num_batches, config.epochs, len(train_idx),
+                                  dataset.num_classes)
+        if should_stop():
+            reporter.status, reporter.message = "stopped", "Stopped before the first epoch began."
+        else:
+            model.fit(train_data, validation_data=val_data, epochs=config.epochs,
+                      callbacks=[reporter], verbose=0, shuffle=False)
+        run.status, run.message = reporter.status, reporter.message
+        if run.status == "stopped" and run.history:
+            run.save_model(model)  # keep the weights the test metrics below describe
+        if run.status != "diverged" and run.history:
+            test_data = _input_pipeline(dataset.x_test, dataset.y_test, np.arange(len(dataset.y_test)),
+                                        EVALUATION_BATCH_SIZE, shuffle=False, seed=config.seed)
+            test_loss, test_accuracy = model.evaluate(test_data, verbose=0)
+            run.test_loss, run.test_accuracy = float(test_loss), float(test_accuracy)
+    except CnnlabError as e:
+        run.status, run.message = "failed", str(e)
+    except Exception as e:  # noqa: BLE001 - a crash in training ends the run, not the app
+        run.status, run.message = "failed", f"Training failed: {type(e).__name__}: {e}"
+    run.save()
+    on_event({"type": "end", "status": run.status, "message": run.message, "run_id": run.run_id,
+              "test_loss": run.test_loss, "test_accuracy": run.test_accuracy,
+              "seconds": run.seconds, "epochs_done": run.epochs_done})
+    return run
+
+
+class TrainingJob:
+    """One training running in a background thread, watched by whoever holds the job.
+
+    Readers (a page polling every second, a test) call `snapshot()`; the thread only appends.
+    `stop()` sets a flag the Keras callback reads after the current step, or takes a job that is
+    still waiting out of the queue at once.
+    """
+
+    def __init__(self, owner: str, config: TrainConfig, registry: "JobRegistry"):
+        self.owner = owner
+        self.config = config
+        self.run = Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json())
+        self.status = "queued"  # queued -> loading -> running -> finished/stopped/diverged/failed
+        self.message = ""
+        self.events: list[Event] = []
+        self.last_batch: Event | None = None
+        self.started_at: float | None = None
+        self.download: tuple[int, int, str] | None = None  # bytes done, total, what
+        self._registry = registry
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.thread = threading.Thread(target=self._work, name=f"cnnlab-train-{self.run.run_id}", daemon=True)
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("finished", "stopped", "diverged", "failed")
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._registry._wake()
+
+    def queue_position(self) -> int | None:
+        """1 for the next job to start, None when not waiting."""
+        return self._registry.queue_position(self)
+
+    def _on_event(self, event: Event) -> None:
+        with self._lock:
+            if event["type"] == "batch":
+                self.last_batch = event  # hundreds per epoch: keep only the latest
+            else:
+                self.events.append(event)
+            if event["type"] == "start":
+                self.status = "running"
+
+    def _on_download(self, done: int, total: int, what: str) -> None:
+        self.download = (done, total, what)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A consistent copy of everything a page needs to draw the job's state."""
+        with self._lock:
+            return {
+                "run_id": self.run_id, "owner": self.owner, "status": self.status,
+                "message": self.message, "config": self.config.to_json(),
+                "history": [e for e in self.events if e["type"] == "epoch"],
+                "start": next((e for e in self.events if e["type"] == "start"), None),
+                "end": next((e for e in self.events if e["type"] == "end"), None),
+                "last_batch": self.last_batch, "queue_position": self.queue_position(),
+                "download": self.download, "stop_requested": self.stop_requested,
+            }
+
+    def _end_early(self, status: str, message: str) -> None:
+        """End a job that never got to train (stopped in the queue, or refused its settings)."""
+        self.status, self.message = status, message
+        self._on_event({"type": "end", "status": status, "message": message, "run_id": self.run_id,
+                        "test_loss": None, "test_accuracy": None, "seconds": 0.0, "epochs_done": 0})
+
+    def _work(self) -> None:
+        if not self._registry._wait_for_turn(self):
+            self._end_early("stopped", "Stopped while waiting in the queue.")
+            return
+        self.started_at = time.time()
+        self.status = "loading"
+        try:
+            run = train(self.config, on_event=self._on_event, should_stop=self._stop.is_set,
+                        run=self.run, progress=self._on_download)
+            self.status, self.message = run.status, run.message
+        except CnnlabError as e:
+            self._end_early("failed", str(e))
+        except Exception as e:  # noqa: BLE001 - never let a thread die silently
+            self._end_early("failed", f"Training failed: {type(e).__name__}: {e}")
+        finally:
+            self._registry._finished(self)
+
+
+class JobRegistry:
+    """All training jobs of this process: at most `max_parallel` train at once, first come first
+    served; the rest wait in a queue. Keyed by owner (a browser session) so each student's page
+    finds its own job again after a rerun, a page switch or a reload."""
+
+    def __init__(self, max_parallel: int | None = None):
+        self.max_parallel = max_parallel or max_parallel_jobs()
+        self._jobs: list[TrainingJob] = []
+        self._waiting: list[TrainingJob] = []
+        self._running: set[TrainingJob] = set()
+        self._cond = threading.Condition()
+
+    def submit(self, owner: str, config: TrainConfig) -> TrainingJob:
+        """Queue a training for `owner` and start it as soon as a slot is free.
+
+        Settings that cannot work are refused here, before anything is queued."""
+        config.check()
+        job = TrainingJob(owner, config, self)
+        with self._cond:
+            self._jobs.append(job)
+            self._waiting.append(job)
+        job.thread.start()
+        return job
+
+    def latest(self, owner: str) -> TrainingJob | None:
+        with self._cond:
+            mine = [j for j in self._jobs if j.owner == owner]
+        return mine[-1] if mine else None
+
+    def active(self, owner: str | None = None) -> list[TrainingJob]:
+        with self._cond:
+            return [j for j in self._jobs if not j.done and (owner is None or j.owner == owner)]
+
+    def find(self, run_id: str) -> TrainingJob | None:
+        with self._cond:
+            return next((j for j in self._jobs if j.run_id == run_id), None)
+
+    def queue_position(self, job: TrainingJob) -> int | None:
+        with self._cond:
+            return self._waiting.index(job) + 1 if job in self._waiting else None
+
+    def _wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def _wait_for_turn(self, job: TrainingJob) -> bool:
+        """Block until `job` is first in line and a slot is free. False if stopped meanwhile."""
+        with self._cond:
+            while True:
+                if job._stop.is_set():
+                    self._waiting.remove(job)
+                    self._cond.notify_all()
+                    return False
+                if self._waiting[0] is job and len(self._running) < self.max_parallel:
+                    self._waiting.remove(job)
+                    self._running.add(job)
+                    self._cond.notify_all()
+                    return True
+                self._cond.wait(timeout=1.0)
+
+    def _finished(self, job: TrainingJob) -> None:
+        with self._cond:
+            self._running.discard(job)
+            self._cond.notify_all()
+
+
+_registry: JobRegistry | None = None
+_registry_lock = threading.Lock()
+
+
+def job_registry() -> JobRegistry:
+    """The process-wide registry (created on first use, with the CNNLAB_MAX_JOBS setting)."""
+    global _registry
+    with _registry_lock:
+        if _registry is None:
+            _registry = JobRegistry()
+        return _registry

@@ -1,0 +1,1 @@
+"""The Streamlit side of cnnlab: the only part of the package that imports streamlit."""

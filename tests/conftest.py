@@ -1,0 +1,52 @@
+"""Every test gets its own empty runs folder and data folder, and no network.
+
+Tests must never depend on what a developer has in ~/.cnnlab or on the internet; the real
+datasets in ../shared/datasets are used only by tests that ask for them (and skip without them).
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_folders(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(tmp_path_factory.mktemp("runs")))
+    monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras-home")))
+    # Belt and braces with _no_network below: also child processes (the CLI, the app) never download.
+    monkeypatch.setenv("CNNLAB_OFFLINE", "1")
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None:
+        try:
+            if not ipaddress.ip_address(socket.gethostbyname(host) if host != "localhost" else "127.0.0.1").is_loopback:
+                raise OSError(f"tests must not use the network (tried to reach {host})")
+        except (ValueError, socket.gaierror):
+            raise OSError(f"tests must not use the network (tried to reach {host})") from None
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    if not (SHARED_DATASETS / "mnist").is_dir():
+        pytest.skip(f"the real datasets are not at {SHARED_DATASETS}")
+    return SHARED_DATASETS

@@ -1,0 +1,144 @@
+"""The training engine, the run store and the job registry, on the bundled MNIST sample."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cnnlab import runs
+from cnnlab.settings import CnnlabError
+from cnnlab.training import JobRegistry, TrainConfig, train
+
+# Small enough to train in a second or two, real enough to learn.
+TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
+        {"type": "flatten"}]
+
+
+def tiny_config(**changes) -> TrainConfig:
+    return TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY, batch_size=128,
+                       epochs=1, validation_split=0.1).replace(**changes)
+
+
+def test_one_epoch_of_mnist_basic_reaches_90_percent_and_is_saved():
+    events = []
+    run = train(TrainConfig.from_preset("mnist-basic", "mnist-sample", epochs=1), on_event=events.append)
+    assert run.status == "finished", run.message
+    assert run.test_accuracy >= 0.90
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end" and "batch" in kinds and kinds.count("epoch") == 1
+    epoch = next(e for e in events if e["type"] == "epoch")
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images_per_second"):
+        assert math.isfinite(epoch[key]), key
+    saved = runs.load_run(run.run_id)
+    assert saved.status == "finished" and saved.test_accuracy == run.test_accuracy
+    assert saved.classes == [str(d) for d in range(10)] and saved.image_shape == [28, 28, 1]
+    assert len(saved.history) == 1 and saved.has_model
+    assert [r.run_id for r in runs.list_runs()] == [run.run_id]
+    assert not list(saved.path.glob(".tmp-*")), "temporary files were left behind"
+
+
+def test_same_config_and_seed_give_the_same_first_epoch():
+    first = train(tiny_config(seed=7)).history[0]
+    second = train(tiny_config(seed=7)).history[0]
+    other = train(tiny_config(seed=8)).history[0]
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert first[key] == pytest.approx(second[key], rel=1e-6), key
+    assert first["loss"] != other["loss"]
+
+
+def test_a_huge_learning_rate_diverges_with_a_helpful_message():
+    run = train(tiny_config(optimizer="adam", learning_rate=10.0))
+    assert run.status == "diverged"
+    assert "learning rate" in run.message and "lower" in run.message
+    assert runs.load_run(run.run_id).status == "diverged"
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"learning_rate": -1.0}, "learning rate"),
+    ({"epochs": 0}, "epochs"),
+    ({"validation_split": 1.0}, "validation split"),
+    ({"dataset": "no-such-dataset"}, "no-such-dataset"),
+])
+def test_impossible_settings_are_refused_before_anything_is_saved(changes, words):
+    with pytest.raises(CnnlabError, match=words):
+        train(tiny_config(**changes))
+    assert runs.list_runs() == []
+
+
+def test_impossible_layer_stack_is_refused_naming_the_layer():
+    pools = [{"type": "maxpool", "size": 2}] * 6 + [{"type": "flatten"}]
+    with pytest.raises(CnnlabError, match="layer 5"):
+        train(tiny_config(layers=pools))
+
+
+def wait_for(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_stop_ends_a_running_job_quickly_and_saves_it_as_stopped():
+    registry = JobRegistry(max_parallel=1)
+    job = registry.submit("student-a", tiny_config(epochs=50))
+    assert wait_for(lambda: job.snapshot()["history"]), job.snapshot()
+    asked = time.monotonic()
+    job.stop()
+    assert wait_for(lambda: job.done, timeout=10)
+    assert time.monotonic() - asked < 5
+    assert job.status == "stopped"
+    saved = runs.load_run(job.run_id)
+    assert saved.status == "stopped" and saved.epochs_done >= 1 and saved.test_accuracy is not None
+
+
+def test_jobs_wait_in_a_queue_and_a_queued_job_can_be_stopped():
+    registry = JobRegistry(max_parallel=1)
+    first = registry.submit("student-a", tiny_config(epochs=50))
+    second = registry.submit("student-b", tiny_config(epochs=1))
+    third = registry.submit("student-c", tiny_config(epochs=1))
+    assert wait_for(lambda: first.status in ("loading", "running"))
+    assert second.queue_position() == 1 and third.queue_position() == 2
+    second.stop()
+    assert wait_for(lambda: second.done, timeout=5) and second.status == "stopped"
+    assert third.queue_position() == 1
+    assert registry.latest("student-c") is third and registry.latest("nobody") is None
+    first.stop()
+    assert wait_for(lambda: third.done, timeout=60) and third.status == "finished"
+    assert first.status == "stopped"
+
+
+def test_a_run_whose_process_died_is_listed_as_interrupted(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run = runs.Run(run_id=runs.new_run_id("lenet5", "mnist-sample"), config=tiny_config().to_json(),
+                   status="running", history=[{"epoch": 1, "loss": 0.5}], owner_pid=dead.pid,
+                   owner_token="another-process")
+    run.save()
+    listed = runs.list_runs()[0]
+    assert listed.status == "interrupted" and "1 epoch" in listed.message
+    assert listed.history == [{"epoch": 1, "loss": 0.5}]
+
+
+def test_runs_can_be_deleted_and_unknown_runs_give_a_clear_error():
+    run = train(tiny_config())
+    runs.delete_run(run.run_id)
+    assert runs.list_runs() == []
+    with pytest.raises(runs.RunNotFound, match="cnnlab runs"):
+        runs.load_run(run.run_id)
+    with pytest.raises(runs.RunNotFound):
+        runs.load_run("../../etc")
+
+
+def test_a_damaged_run_folder_is_skipped_not_fatal():
+    run = train(tiny_config())
+    broken = run.path.parent / "broken-run"
+    broken.mkdir()
+    (broken / "run.json").write_text("{not json")
+    assert [r.run_id for r in runs.list_runs()] == [run.run_id]
+    json.loads((run.path / "run.json").read_text())  # the good one is intact
