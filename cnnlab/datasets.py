@@ -412,7 +412,7 @@ def _split_off_test(files: list[str], class_name: str) -> tuple[list[str], list[
 def _list_image_folder(root: Path, classes: tuple[str, ...] | None = None) -> _FolderListing:
     """Class names and files of an image folder, from names alone: no pixel is read."""
     if not root.is_dir():
-        raise DatasetError(f"The image folder {root} does not exist: check the path after 'folder:'.")
+        raise DatasetError(f"The image folder {root} does not exist: check the folder path (it needs one subfolder per class).")
     has_split = (root / "train").is_dir()
     train_files = _files_by_class(root / "train" if has_split else root)
     test_files = _files_by_class(root / "test") if has_split else {}
