@@ -142,3 +142,72 @@ def test_a_damaged_run_folder_is_skipped_not_fatal():
     (broken / "run.json").write_text("{not json")
     assert [r.run_id for r in runs.list_runs()] == [run.run_id]
     json.loads((run.path / "run.json").read_text())  # the good one is intact
+
+
+# --- Learning-rate schedules, preset training settings, bfloat16 training, extra callbacks -----
+
+def test_cosine_schedule_warms_up_then_decays_to_zero_and_constant_stays_a_number():
+    from cnnlab.training import WARMUP_FRACTION, learning_rate_schedule
+
+    assert learning_rate_schedule(tiny_config(learning_rate=0.01), 100) == 0.01
+    config = tiny_config(learning_rate=0.01, epochs=4, lr_schedule="cosine")
+    schedule = learning_rate_schedule(config, 100)  # 400 batches, 12 of them warming up
+    warmup = round(400 * WARMUP_FRACTION)
+    rates = [float(schedule(step)) for step in (0, warmup, 200, 399, 400)]
+    assert rates[0] == pytest.approx(0.001) and rates[1] == pytest.approx(0.01)
+    assert 0.004 < rates[2] < 0.006 and rates[3] < 1e-5 and rates[4] == pytest.approx(0.0, abs=1e-9)
+    one_step = learning_rate_schedule(tiny_config(lr_schedule="cosine"), 1)  # no room to warm up
+    assert float(one_step(0)) == pytest.approx(0.001)
+    with pytest.raises(CnnlabError, match="schedule"):
+        train(tiny_config(lr_schedule="sometimes"))
+
+
+def test_presets_bring_their_schedule_augmentation_and_epochs_per_dataset():
+    from cnnlab.architectures import PRESETS
+
+    for preset_id in ("lenet5", "mnist-basic", "cifar-basic", "tf-tutorial", "fashion-bn"):
+        config = TrainConfig.from_preset(preset_id, PRESETS[preset_id].dataset)
+        assert (config.lr_schedule, config.augment_shift, config.augment_flip) == ("constant", 0.0, False)
+        assert config.epochs == PRESETS[preset_id].epochs
+    for preset_id in ("fast-cnn", "fast-cnn-wide"):
+        preset = PRESETS[preset_id]
+        for dataset in ("mnist", "fashion-mnist", "cifar10"):
+            config = TrainConfig.from_preset(preset_id, dataset)
+            assert config.lr_schedule == preset.lr_schedule
+            assert config.epochs == preset.epochs_by_dataset.get(dataset, preset.epochs)
+            # Mirror images suit photos only: a flipped 2 is not a 2.
+            assert config.augment_flip == (preset.augment_flip and dataset == "cifar10")
+    assert TrainConfig.from_preset("fast-cnn", "mnist", epochs=7, lr_schedule="constant").epochs == 7
+
+
+def test_bfloat16_training_saves_a_float32_model_whose_test_score_is_the_one_reported(monkeypatch):
+    import numpy as np
+
+    from cnnlab.datasets import load_dataset
+    from cnnlab.training import training_precision
+
+    monkeypatch.setenv("CNNLAB_PRECISION", "mixed_bfloat16")
+    assert training_precision() == "mixed_bfloat16"
+    run = train(tiny_config())
+    assert run.status == "finished", run.message
+    model = runs.load_model(run.run_id)
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+    test = load_dataset("mnist-sample")
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    loss, accuracy = model.evaluate(test.x_test.astype(np.float32), test.y_test, batch_size=512, verbose=0)
+    assert run.test_accuracy == pytest.approx(accuracy, abs=1e-6) and run.test_loss == pytest.approx(loss, rel=1e-4)
+    assert run.test_accuracy > 0.5  # it learned (chance is 0.1)
+    monkeypatch.setenv("CNNLAB_PRECISION", "float64")
+    failed = train(tiny_config())
+    assert failed.status == "failed" and "CNNLAB_PRECISION" in failed.message
+
+
+def test_extra_callbacks_see_every_epoch_without_changing_the_events():
+    import keras
+
+    seen = []
+    events = []
+    probe = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    run = train(tiny_config(epochs=2), on_event=events.append, callbacks=[probe])
+    assert run.status == "finished" and seen == [0, 1]
+    assert [e["epoch"] for e in events if e["type"] == "epoch"] == [1, 2]
