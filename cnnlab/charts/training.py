@@ -1,0 +1,134 @@
+"""Training charts: loss and accuracy per epoch, for one run as it trains and for runs compared.
+
+Pure functions from a run's history (one dict per finished epoch, as `cnnlab.training` records
+it) to Plotly figures. Training is always drawn in TRAINING's colour and validation in
+VALIDATION's, the same as on every other page; when runs are compared, each run gets a colour
+of its own and the line style tells training (dashed) from validation (solid).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnlab.charts.style import TEST, TRAINING, VALIDATION, styled
+
+METRICS = {"accuracy": "Accuracy (higher is better)", "loss": "Loss (lower is better)"}
+CURVES = {"validation": "val_", "training": ""}  # which set -> prefix of its key in the history
+# One colour per compared run (at most four), none of them the training/validation colours.
+RUN_COLOURS = ("#7b3294", "#008837", "#d6604d", "#2166ac")
+FIRST_POINT_NOTE = "The first point appears when epoch 1 ends."
+
+
+def _value(epoch: dict, key: str) -> float | None:
+    value = epoch.get(key)
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def _series(history: Sequence[dict], key: str) -> tuple[list[int], list[float | None]] | None:
+    """Epoch numbers and values of one curve; None if the history has no such curve at all
+    (e.g. validation when the run kept no validation set)."""
+    values = [_value(h, key) for h in history]
+    if not any(v is not None for v in values):
+        return None
+    return [int(h.get("epoch", i + 1)) for i, h in enumerate(history)], values
+
+
+def _epoch_axis(fig: go.Figure, last_epoch: int, **where) -> None:
+    # Whole epochs only, at round numbers (5, 10, 15...) when there are many; the axis already
+    # spans every planned epoch, so a live curve grows into it.
+    step = next((s for s in (1, 2, 5, 10, 20, 50) if last_epoch <= 10 * s), 100)
+    fig.update_xaxes(title_text="epoch", range=[0.5, max(last_epoch, 1) + 0.5], tick0=0 if step > 1 else 1,
+                     dtick=step, **where)
+
+
+def training_curves(history: Sequence[dict], epochs: int | None = None,
+                    test_loss: float | None = None, test_accuracy: float | None = None,
+                    height: int = 360) -> go.Figure:
+    """Loss (left) and accuracy (right) per epoch, training and validation.
+
+    `epochs`: how many epochs are planned; the x axis spans them all, so a live chart grows
+    from left to right. Before the first epoch ends, the axes are drawn with a note saying when
+    the first point appears. Test results, when given, are drawn as dotted lines.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(METRICS["loss"], METRICS["accuracy"]),
+                        horizontal_spacing=0.1)
+    last_epoch = max([epochs or 0] + [int(h.get("epoch", i + 1)) for i, h in enumerate(history)])
+    for col, metric in ((1, "loss"), (2, "accuracy")):
+        for curve in ("training", "validation"):
+            series = _series(history, CURVES[curve] + metric)
+            if series is None:
+                continue
+            colour = TRAINING if curve == "training" else VALIDATION
+            fig.add_trace(go.Scatter(
+                x=series[0], y=series[1], name=curve, legendgroup=curve, showlegend=col == 1,
+                mode="lines+markers", line=dict(color=colour, width=3), marker=dict(size=8),
+                hovertemplate=f"{curve} {metric}, epoch %{{x}}: %{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}"
+                              "<extra></extra>",
+            ), row=1, col=col)
+        test_value = test_loss if metric == "loss" else test_accuracy
+        if history and test_value is not None and math.isfinite(test_value):
+            fig.add_trace(go.Scatter(
+                x=[0.5, last_epoch + 0.5], y=[test_value] * 2, name="test (after training)",
+                legendgroup="test", showlegend=col == 1, mode="lines",
+                line=dict(color=TEST, width=2, dash="dot"),
+                hovertemplate=f"test {metric}: %{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}<extra></extra>",
+            ), row=1, col=col)
+    _epoch_axis(fig, last_epoch)
+    fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    if not history:
+        # Empty axes would look broken: give them a sensible range and say what is coming. Plotly
+        # draws a subplot's axes only when it holds a trace, so each gets an empty one.
+        for col in (1, 2):
+            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), row=1, col=col)
+        fig.update_yaxes(range=[0, 2.5], row=1, col=1)
+        fig.update_yaxes(range=[0, 1], row=1, col=2)
+        for axis in ("x domain", "x2 domain"):
+            fig.add_annotation(text=FIRST_POINT_NOTE, xref=axis, yref="y domain" if axis == "x domain" else "y2 domain",
+                               x=0.5, y=0.5, showarrow=False, font=dict(size=15, color="#666"))
+    styled(fig, height=height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center", x=0.5),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def compare_runs(runs: Sequence[Any], metric: str = "accuracy",
+                 curves: Sequence[str] = ("validation", "training"), height: int = 460) -> go.Figure:
+    """The chosen curves of several runs overlaid: one colour per run, validation solid and
+    training dashed. `runs` are `cnnlab.runs.Run`s (anything with `.title` and `.history`)."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    unknown = [c for c in curves if c not in CURVES]
+    if unknown:
+        raise ValueError(f"curves must be among {', '.join(CURVES)}, got {unknown}")
+    fig = go.Figure()
+    last_epoch = 1
+    for run, colour in zip(runs, RUN_COLOURS):
+        for curve in curves:
+            series = _series(run.history, CURVES[curve] + metric)
+            if series is None:
+                continue
+            last_epoch = max(last_epoch, max(series[0]))
+            fig.add_trace(go.Scatter(
+                x=series[0], y=series[1], name=curve, legendgroup=run.title,
+                legendgrouptitle_text=run.title, mode="lines+markers",
+                line=dict(color=colour, width=3, dash="solid" if curve == "validation" else "dash"),
+                marker=dict(size=7, symbol="circle" if curve == "validation" else "circle-open"),
+                hovertemplate=f"{run.title}<br>{curve} {metric}, epoch %{{x}}: "
+                              f"%{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}<extra></extra>",
+            ))
+    if not fig.data:
+        fig.add_annotation(text="Pick runs that finished at least one epoch to see their curves.",
+                           xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                           font=dict(size=15, color="#666"))
+        fig.update_yaxes(range=[0, 1] if metric == "accuracy" else [0, 2.5])
+    styled(fig, title=METRICS[metric], height=height, y_title=metric)
+    _epoch_axis(fig, last_epoch)
+    if metric == "accuracy":
+        fig.update_yaxes(tickformat=".0%")
+    # Run titles are long: list them below the chart, one group per run.
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0,
+                                  groupclick="toggleitem"))
+    return fig

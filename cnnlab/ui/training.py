@@ -1,0 +1,395 @@
+"""Widgets for training: the hyperparameter settings, and the panel that follows a training job.
+
+A job lives in the process-wide `job_registry()` and runs in a background thread, so it
+outlives page switches and reloads; these widgets only read `job.snapshot()`. While a job is
+active, its panel is a fragment that redraws itself every second; when the job ends, it asks
+for one whole-page rerun so the buttons and the sidebar show the final state, and then it stops
+polling.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from cnnlab.architectures import OPTIMIZERS, PRESETS
+from cnnlab.charts.training import FIRST_POINT_NOTE, training_curves
+from cnnlab.curves import read_curves
+from cnnlab.runs import Run
+from cnnlab.training import LR_SCHEDULES, TrainConfig, TrainingJob, job_registry
+from cnnlab.ui.state import choices, lab_id
+
+POLL_SECONDS = 1.0
+SIDEBAR_POLL_SECONDS = 2.0
+
+OPTIMIZER_NAMES = {
+    "adam": "Adam",
+    "sgd": "SGD (plain gradient descent)",
+    "sgd-momentum": "SGD with momentum",
+    "rmsprop": "RMSprop",
+    "adamw": "AdamW (Adam with weight decay)",
+}
+SCHEDULE_NAMES = {"constant": "Constant", "cosine": "Warm up, then glide down"}
+BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
+COMMON_LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
+
+# The settings a student picks: name in TrainConfig -> widget key (some keys are stable hooks
+# for the browser tests). The values are kept in choices().extra["train_settings"] so they
+# survive page switches and reloads.
+SETTING_KEYS = {
+    "optimizer": "optimizer_input",
+    "learning_rate": "learning_rate_input",
+    "lr_schedule": "lr_schedule_input",
+    "batch_size": "batch_size_input",
+    "epochs": "epochs_input",
+    "validation_split": "validation_split_input",
+    "seed": "seed_input",
+    "augment_shift": "augment_shift_input",
+    "augment_flip": "augment_flip_input",
+}
+# Fractions are shown to students as whole percentages.
+PERCENT_SETTINGS = ("validation_split", "augment_shift")
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def duration(seconds: float) -> str:
+    """12.3 -> '12 s', 95 -> '1 min 35 s'."""
+    seconds = max(0, round(seconds))
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+# ------------------------------------------------------------------------------------------
+# Settings
+
+def default_settings(architecture: str, dataset: str) -> dict[str, Any]:
+    """The preset's tutorial settings (TrainConfig's defaults for a custom stack)."""
+    if architecture in PRESETS:
+        config = TrainConfig.from_preset(architecture, dataset)
+    else:
+        config = TrainConfig(dataset=dataset, architecture=architecture)
+    values = config.to_json()
+    return {name: values[name] for name in SETTING_KEYS}
+
+
+def _to_widget(name: str, value: Any) -> Any:
+    return int(round(value * 100)) if name in PERCENT_SETTINGS else value
+
+
+def _from_widget(name: str, value: Any) -> Any:
+    return value / 100 if name in PERCENT_SETTINGS else value
+
+
+def _stored_settings(architecture: str, dataset: str) -> dict[str, Any]:
+    """This lab's settings; back to the preset's defaults when the network has changed, because
+    each tutorial's settings belong to its network (fashion-bn's plain SGD, fast-cnn's 0.003)."""
+    extra = choices().extra
+    settings = extra.get("train_settings")
+    if not settings or settings.get("for") != architecture:
+        settings = {"for": architecture, **default_settings(architecture, dataset)}
+        extra["train_settings"] = settings
+        for key in SETTING_KEYS.values():
+            st.session_state.pop(key, None)
+    for name, value in default_settings(architecture, dataset).items():
+        settings.setdefault(name, value)  # a setting added since these were stored
+    return settings
+
+
+def _reset_settings(architecture: str, dataset: str) -> None:
+    settings = {"for": architecture, **default_settings(architecture, dataset)}
+    choices().extra["train_settings"] = settings
+    for name, key in SETTING_KEYS.items():
+        st.session_state[key] = _to_widget(name, settings[name])
+
+
+def _pick_learning_rate() -> None:
+    picked = st.session_state.get("learning_rate_pick")
+    if picked:
+        st.session_state["learning_rate_input"] = picked
+        st.session_state["learning_rate_pick"] = None
+
+
+def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str, Any]:
+    """The hyperparameter widgets, each with a one-line explanation. Returns the values as
+    TrainConfig fields (fractions, not percentages)."""
+    settings = _stored_settings(architecture, dataset)
+    for name, key in SETTING_KEYS.items():
+        if key not in st.session_state:  # first visit, or back from another page: restore
+            st.session_state[key] = _to_widget(name, settings[name])
+
+    left, middle, right = st.columns(3, gap="large")
+    with left:
+        st.selectbox("Optimizer", OPTIMIZERS, key="optimizer_input", format_func=OPTIMIZER_NAMES.get)
+        st.caption("The rule that turns each batch's errors into small changes of the weights.")
+        st.number_input("Learning rate", min_value=0.000001, max_value=10.0, step=0.0001, format="%g",
+                        key="learning_rate_input")
+        st.pills("Common values", COMMON_LEARNING_RATES, key="learning_rate_pick",
+                 on_change=_pick_learning_rate, label_visibility="collapsed", wrap=True)
+        st.caption("How big a step the weights take after each batch: too small learns slowly, "
+                   "too big jumps around or blows up.")
+        st.selectbox("Learning-rate schedule", LR_SCHEDULES, key="lr_schedule_input", format_func=SCHEDULE_NAMES.get)
+        st.caption("Keep the step size, or start small, grow to the learning rate, then shrink it to "
+                   "zero by the end, so the weights settle into a good spot.")
+    with middle:
+        batch_sizes = sorted(set(BATCH_SIZES) | {int(st.session_state["batch_size_input"])})
+        st.selectbox("Batch size", batch_sizes, key="batch_size_input")
+        st.caption("How many pictures the network looks at before it adjusts its weights once.")
+        st.number_input("Epochs", min_value=1, max_value=500, step=1, key="epochs_input")
+        st.caption("One epoch = one pass over every training picture.")
+        st.slider("Validation split (%)", 0, 50, step=5, key="validation_split_input")
+        st.caption("Share of the training pictures kept aside to check the network on pictures it "
+                   "does not train on.")
+    with right:
+        st.slider("Random shifts (% of the size)", 0, 20, step=5, key="augment_shift_input")
+        st.checkbox("Left-right flips (photos only)", key="augment_flip_input",
+                    disabled=not colour,
+                    help=None if colour else "A flipped 2 or 7 is not a 2 or 7 any more, so flips are "
+                                             "only offered for photos.")
+        st.caption("Augmentation: each epoch shows slightly moved (or mirrored) copies of the "
+                   "pictures, so the network learns the shape, not its exact position.")
+        st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed_input")
+        st.caption("Fixes the random start: the same seed and settings give the same first epoch.")
+    st.button("Reset to the preset's defaults", on_click=_reset_settings, args=(architecture, dataset),
+              icon=":material/restart_alt:")
+
+    values = {name: _from_widget(name, st.session_state[key]) for name, key in SETTING_KEYS.items()}
+    settings.update(values)
+    if not colour:
+        values["augment_flip"] = False
+    return values
+
+
+# ------------------------------------------------------------------------------------------
+# The job
+
+def adopt_finished_run(job: TrainingJob | None) -> None:
+    """Make a job's run the current model (Inspect, Classify) once, when it has ended with a model:
+    finished, or stopped after at least one epoch. Only once per job, so a run picked later on
+    the Runs page is not overridden."""
+    if job is None or not job.done:
+        return
+    extra = choices().extra
+    if extra.get("adopted_job") == job.run_id:
+        return
+    extra["adopted_job"] = job.run_id
+    if job.status in ("finished", "stopped") and job.run.history and job.run.has_model:
+        choices().run_id = job.run_id
+
+
+def adopt_latest_run() -> None:
+    """adopt_finished_run for this lab's latest job, if any."""
+    adopt_finished_run(job_registry().latest(lab_id()))
+
+
+def current_epoch(snapshot: dict) -> int:
+    """The epoch being trained now: the one after the last finished epoch, or the one the latest
+    batch belongs to."""
+    batch = snapshot["last_batch"]
+    epochs = int(snapshot["config"].get("epochs") or 1)
+    return min(epochs, max(batch["epoch"] if batch else 1, len(snapshot["history"]) + 1))
+
+
+def job_summary(snapshot: dict) -> str:
+    """The job's state in a few words, for the sidebar."""
+    status = snapshot["status"]
+    if status == "queued":
+        return f"Queued: {ordinal(snapshot['queue_position'] or 1)} in line"
+    if snapshot["stop_requested"] and status in ("loading", "running"):
+        return "Training: stopping..."
+    if status == "loading":
+        return "Training: loading data"
+    if status == "running":
+        return f"Training: epoch {current_epoch(snapshot)}/{snapshot['config']['epochs']}"
+    accuracy = (snapshot["end"] or {}).get("test_accuracy")
+    return f"Last training: {status}" + (f", {accuracy:.1%} on test" if accuracy is not None else "")
+
+
+def sidebar_job_line() -> None:
+    """The current job's state in the sidebar, refreshed every few seconds while it is active."""
+    job = job_registry().latest(lab_id())
+    if job is None:
+        return
+    if job.done:
+        _sidebar_line(job, False)
+    else:
+        st.fragment(run_every=SIDEBAR_POLL_SECONDS)(_sidebar_line)(job, True)
+
+
+def _sidebar_line(job: TrainingJob, polling: bool) -> None:
+    snapshot = job.snapshot()
+    st.markdown(f":material/model_training: {job_summary(snapshot)}")
+    if polling and job.done:
+        adopt_finished_run(job)
+        st.rerun(scope="app")
+
+
+def snapshot_from_run(run: Run) -> dict:
+    """A saved run in the shape of `TrainingJob.snapshot()`, so one panel draws both."""
+    return {
+        "run_id": run.run_id, "owner": None, "status": run.status, "message": run.message,
+        "config": run.config, "history": run.history, "start": None,
+        "end": {"status": run.status, "message": run.message, "run_id": run.run_id,
+                "test_loss": run.test_loss, "test_accuracy": run.test_accuracy,
+                "seconds": run.seconds, "epochs_done": run.epochs_done},
+        "last_batch": None, "queue_position": None, "download": None, "stop_requested": False,
+    }
+
+
+def job_panel(job: TrainingJob, num_classes: int) -> None:
+    """The job's live view. While it is active: a fragment that redraws every second."""
+    if job.done:
+        _job_view(job, num_classes, polling=False)
+    else:
+        st.fragment(run_every=POLL_SECONDS)(_job_view)(job, num_classes, polling=True)
+
+
+def _job_view(job: TrainingJob, num_classes: int, polling: bool) -> None:
+    snapshot = job.snapshot()
+    run_view(snapshot, num_classes, max_parallel=job_registry().max_parallel)
+    if polling and snapshot["status"] in ("finished", "stopped", "diverged", "failed"):
+        # The job ended since the page was drawn: one whole-page rerun shows the result with the
+        # buttons enabled again, and draws this panel without polling.
+        adopt_finished_run(job)
+        st.rerun(scope="app")
+
+
+def run_view(snapshot: dict, num_classes: int, max_parallel: int = 1) -> None:
+    """While training: status, progress, speed and the growing chart. Once ended: the outcome,
+    the test score, the chart, a reading of the curves, and where to go next."""
+    status = snapshot["status"]
+    history = snapshot["history"]
+    epochs = int(snapshot["config"].get("epochs") or 1)
+    end = snapshot["end"] or {}
+    ended = status in ("finished", "stopped", "diverged", "failed", "interrupted")
+    if ended:
+        _outcome(snapshot)
+        if not history:
+            st.caption("No epoch finished, so there are no curves to show.")
+            return
+    else:
+        _status_line(snapshot, epochs, max_parallel)
+
+    last = history[-1] if history else None
+    cols = st.columns(4)
+    if ended and end.get("test_accuracy") is not None:
+        cols[0].metric("Test accuracy", f"{end['test_accuracy']:.1%}",
+                       help="Share of the test pictures (never seen in training) it classifies correctly.")
+        cols[1].metric("Test loss", f"{end['test_loss']:.4f}",
+                       help="How wrong it is on the test pictures, on average (lower is better).")
+        cols[2].metric("Guessing at random", f"{1 / max(num_classes, 1):.0%}",
+                       help="What picking a class at random would score: the floor to beat.")
+    else:
+        cols[0].metric("Validation accuracy",
+                       f"{last['val_accuracy']:.1%}" if last and last.get("val_accuracy") is not None else "–",
+                       help="On pictures kept aside, never trained on: how well it does on new pictures.")
+        cols[1].metric("Seconds per epoch", f"{last['seconds']:.1f}" if last else "–",
+                       help="How long one pass over all training pictures took.")
+        cols[2].metric("Images per second", f"{last['images_per_second']:,.0f}" if last else "–",
+                       help="How many training pictures the computer gets through each second.")
+    cols[3].metric("Epochs done", f"{len(history)} of {epochs}")
+
+    # While training, the axis spans every planned epoch so the curves grow into it; afterwards
+    # only the epochs done, so a stopped run's points are not squeezed into a corner.
+    st.plotly_chart(training_curves(history, None if ended else epochs, test_loss=end.get("test_loss"),
+                                    test_accuracy=end.get("test_accuracy")))
+    if history:
+        st.caption("Each point is one epoch. Blue: the pictures it trains on; orange: the validation "
+                   "pictures it never trains on" + ("; dotted green: the test pictures, measured once at "
+                                                     "the end" if end.get("test_accuracy") is not None else "")
+                   + ". Loss going down and accuracy going up is learning; orange falling behind blue "
+                   "is memorising (overfitting).")
+    else:
+        st.caption(f"{FIRST_POINT_NOTE} Loss (how wrong the network is, on average) should then go down "
+                   "and accuracy (share of pictures it gets right) go up, epoch after epoch.")
+    if ended:
+        _reading(snapshot, num_classes)
+
+
+def _status_line(snapshot: dict, epochs: int, max_parallel: int) -> None:
+    status = snapshot["status"]
+    batch = snapshot["last_batch"]
+    if status == "queued":
+        position = snapshot["queue_position"] or 1
+        busy = "another training is" if max_parallel == 1 else f"{max_parallel} other trainings are"
+        st.info(f"Waiting in the queue: {ordinal(position)} in line ({busy} using the computer). "
+                "It starts by itself; you can leave this page meanwhile.", icon=":material/hourglass_top:")
+    elif snapshot["stop_requested"] and status in ("loading", "running"):
+        st.warning("Stopping: the network finishes the batches it is working on, then it is measured on "
+                   "the test pictures and saved...", icon=":material/stop_circle:")
+    elif status == "loading":
+        st.info("Loading the pictures and building the network...", icon=":material/downloading:")
+        if snapshot["download"]:
+            done, total, what = snapshot["download"]
+            st.progress(min(done / total, 1.0) if total else 0.0,
+                        text=f"{what}: {done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else what)
+    elif status == "running":
+        history = snapshot["history"]
+        left = ""
+        if history:
+            # The last epoch's time, not the average: the first epoch also pays for preparing the network.
+            seconds_left = (epochs - len(history)) * history[-1]["seconds"]
+            left = f" About {duration(seconds_left)} left."
+        st.info(f"Training: the network is learning.{left} You can switch pages or reload; training "
+                "goes on.", icon=":material/model_training:")
+        if batch and batch["epoch"] > len(history):
+            # Keras runs several batches per call and may count the last call's steps past the
+            # end of the epoch, so the count is capped at the number of batches.
+            done = min(batch["batch"], batch["batches"])
+            start = snapshot["start"] or {}
+            so_far = (f"now checking the {start['validation_images']:,} validation pictures"
+                      if done == batch["batches"] and start.get("validation_images")
+                      else f"this epoch so far: loss {batch['loss']:.3f}, accuracy {batch['accuracy']:.1%}")
+            st.progress(done / batch["batches"],
+                        text=f"Epoch {batch['epoch']} of {epochs}, batch {done:,} of "
+                             f"{batch['batches']:,} ({so_far})")
+        else:  # the next epoch has begun but has not reported a batch yet
+            st.progress(0.0, text=f"Epoch {current_epoch(snapshot)} of {epochs}: starting...")
+
+
+def _outcome(snapshot: dict) -> None:
+    """How the training ended, in one box: finished, stopped, diverged, failed, interrupted."""
+    status = snapshot["status"]
+    end = snapshot["end"] or {}
+    message = end.get("message") or snapshot["message"]
+    history = snapshot["history"]
+    current = " It is now the current model, the one Inspect and Classify use." \
+        if choices().run_id == snapshot["run_id"] else ""
+    if status == "finished":
+        st.success(f"Training finished: {len(history)} epoch{'s' if len(history) != 1 else ''} in "
+                   f"{duration(end.get('seconds') or 0)}. The trained network is saved as a run.{current}",
+                   icon=":material/check_circle:")
+    elif status in ("diverged", "failed"):
+        st.error(message, icon=":material/error:")
+    else:  # stopped, interrupted
+        kept = ("What it learned in the finished epochs is saved as a run." if history
+                else "No epoch finished, so there is no trained network to keep.")
+        st.warning(f"{message} {kept}{current}", icon=":material/stop_circle:")
+
+
+def _reading(snapshot: dict, num_classes: int) -> None:
+    """What the curves say, the speed, and where to go next."""
+    history = snapshot["history"]
+    end = snapshot["end"] or {}
+    if not history:
+        return
+    st.markdown("**What the curves say**")
+    st.markdown("\n".join(f"- {note}" for note in read_curves(history, end.get("test_accuracy"), num_classes)))
+    seconds = sum(h.get("seconds") or 0 for h in history)
+    last = history[-1]
+    speed = last.get("images_per_second")
+    st.caption(f"Training time {duration(seconds)}; the last epoch took {last.get('seconds') or 0:.1f} s"
+               + (f" ({speed:,.0f} training pictures per second)" if speed else "")
+               + (". The first epoch is slower: it also prepares the network's computations." if len(history) > 1
+                  else "."))
+    if snapshot["status"] in ("finished", "stopped", "interrupted"):
+        cols = st.columns(3)
+        with cols[0]:
+            st.page_link("pages/inspect.py", label="Look inside the network (Inspect)", icon=":material/visibility:")
+        with cols[1]:
+            st.page_link("pages/classify.py", label="Try it on your own drawing (Classify)", icon=":material/draw:")
+        with cols[2]:
+            st.page_link("pages/runs.py", label="Compare with other runs (Runs)", icon=":material/history:")

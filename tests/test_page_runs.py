@@ -1,0 +1,136 @@
+"""The Runs page: the table, comparing runs, choosing the current model, deleting a run.
+
+The runs are written as run.json files directly (the page only reads run files), so no
+training is needed here.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import logging
+
+from streamlit.testing.v1 import AppTest
+
+from cnnlab import runs
+from cnnlab.training import TrainConfig
+from cnnlab.ui.state import LabChoices, _lab_store
+
+# Reading a lab's choices from the test itself (outside a running page) makes Streamlit warn.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+def lab_choices(lab: str) -> LabChoices:
+    store, lock = _lab_store()
+    with lock:
+        return store.setdefault(lab, LabChoices())
+
+
+def saved_run(suffix: str, learning_rate: float, val_accuracy: list[float], *, status="finished",
+              with_model=True, created=None) -> runs.Run:
+    config = TrainConfig.from_preset("lenet5", "mnist-sample", learning_rate=learning_rate, epochs=3)
+    history = [{"epoch": i + 1, "loss": 1.0 - a + 0.02, "accuracy": a + 0.01, "val_loss": 1.0 - a,
+                "val_accuracy": a, "seconds": 2.0, "images_per_second": 3600.0}
+               for i, a in enumerate(val_accuracy)]
+    run = runs.Run(run_id=f"20261121-10000{suffix}-lenet5-mnist-sample-{suffix * 4}", config=config.to_json(),
+                   status=status, history=history, test_loss=0.1, test_accuracy=val_accuracy[-1],
+                   seconds=2.0 * len(history), classes=list("0123456789"), image_shape=[28, 28, 1],
+                   created=created or time.time())
+    run.save()
+    if with_model:
+        # The page only checks that a model file exists; Inspect and Classify are the ones to load it.
+        run.model_path.write_bytes(b"not opened by this page")
+    return run
+
+
+def open_runs(lab: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_id"] = lab
+    at.run()
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pick_run(at: AppTest, run: runs.Run) -> AppTest:
+    """Choose a run in the "One run" menu (AppTest sees the menu's labels, which end in its short id)."""
+    menu = at.selectbox(key="run_choice")
+    return menu.select_index(next(i for i, label in enumerate(menu.options) if f"(#{run.run_id[-4:]})" in label)).run()
+
+
+def chart_traces(at: AppTest, index: int = 0) -> list[dict]:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)["data"]
+
+
+def test_no_runs_yet_points_to_train():
+    at = open_runs(uuid.uuid4().hex[:12])
+    assert "No saved runs yet" in at.info[0].value
+
+
+def test_comparing_two_runs_overlays_both_curves_and_lists_only_what_differs():
+    slow = saved_run("1", 0.001, [0.90, 0.94, 0.96], created=1000.0)
+    fast = saved_run("2", 0.01, [0.85, 0.88, 0.87], created=2000.0)
+    at = open_runs(uuid.uuid4().hex[:12])
+    table = at.dataframe[0].value
+    assert list(table["learning rate"]) == [0.01, 0.001]  # newest first
+    assert list(table["epochs"]) == ["3 / 3", "3 / 3"] and list(table["status"]) == ["finished", "finished"]
+    assert at.multiselect(key="compare_runs").value == [fast.run_id, slow.run_id]
+    traces = chart_traces(at)
+    assert {t["legendgroup"] for t in traces} == {slow.title, fast.title}
+    assert {(t["legendgroup"], t["name"]) for t in traces} == {
+        (r.title, curve) for r in (slow, fast) for curve in ("validation", "training")}
+    assert next(t for t in traces if t["legendgroup"] == slow.title and t["name"] == "validation")["y"] == \
+        [0.90, 0.94, 0.96]
+    differ = at.dataframe[1].value
+    assert list(differ.columns) == ["run", "learning rate", "test accuracy"]
+    assert list(differ["learning rate"]) == ["0.01", "0.001"]
+
+    at.segmented_control(key="compare_metric").set_value("loss").run()
+    assert "Loss" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    at.multiselect(key="compare_runs").set_value([slow.run_id]).run()
+    assert {t["legendgroup"] for t in chart_traces(at)} == {slow.title}
+
+
+def test_a_run_can_be_chosen_as_the_current_model():
+    lab = uuid.uuid4().hex[:12]
+    first = saved_run("1", 0.001, [0.9, 0.95], created=1000.0)
+    no_model = saved_run("2", 0.01, [0.2], status="stopped", with_model=False, created=2000.0)
+    at = open_runs(lab)
+    pick_run(at, no_model)
+    assert at.button(key="use_run_button").disabled
+    pick_run(at, first)
+    at.button(key="use_run_button").click().run()
+    assert not at.exception, at.exception
+    assert lab_choices(lab).run_id == first.run_id
+    assert "★" in at.dataframe[0].value["run"].iloc[1]
+    assert at.button(key="use_run_button").disabled  # it is the current one now
+    assert f"#{first.run_id[-4:]}" in "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_deleting_asks_first_and_refuses_a_run_that_is_training():
+    lab = uuid.uuid4().hex[:12]
+    keep = saved_run("1", 0.001, [0.9], created=1000.0)
+    doomed = saved_run("2", 0.01, [0.8], created=2000.0)
+    lab_choices(lab).run_id = doomed.run_id
+    at = open_runs(lab)
+    pick_run(at, doomed)
+    at.button(key="delete_run_button").click().run()
+    assert "cannot be undone" in at.warning[0].value and doomed.path.exists()
+    at.button(key="cancel_delete_button").click().run()
+    assert doomed.path.exists() and not at.warning
+
+    at.button(key="delete_run_button").click().run()
+    at.button(key="confirm_delete_button").click().run()
+    assert not at.exception, at.exception
+    assert not doomed.path.exists() and [r.run_id for r in runs.list_runs()] == [keep.run_id]
+    assert lab_choices(lab).run_id is None
+    assert "Deleted" in at.success[0].value
+
+    training = saved_run("3", 0.1, [0.5], status="running", created=3000.0)  # owned by this live process
+    at.run()
+    pick_run(at, training)
+    at.button(key="delete_run_button").click().run()
+    assert "still training" in at.error[0].value and training.path.exists()

@@ -1,0 +1,217 @@
+"""The Train page: settings, Train and Stop, the live chart, the queue, and the result."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnlab.runs import Run, new_run_id
+from cnnlab.training import TrainConfig, job_registry
+from cnnlab.ui.state import LabChoices, _lab_store
+
+# Reading a lab's choices from the test itself (outside a running page) makes Streamlit warn.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+APP = str(Path(__file__).parents[1] / "app.py")
+TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
+        {"type": "flatten"}]
+
+
+def lab_choices(lab: str) -> LabChoices:
+    store, lock = _lab_store()
+    with lock:
+        return store.setdefault(lab, LabChoices())
+
+
+def open_page(lab: str, page: str = "pages/train.py") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_id"] = lab
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def new_lab(**choices) -> str:
+    lab = uuid.uuid4().hex[:12]
+    for name, value in choices.items():
+        setattr(lab_choices(lab), name, value)
+    return lab
+
+
+def wait_for(condition, timeout=40.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success") for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    return [chart.proto.spec for chart in at.get("plotly_chart")]
+
+
+@pytest.fixture(autouse=True)
+def no_training_left_behind():
+    yield
+    for job in job_registry().active():
+        job.stop()
+    assert wait_for(lambda: not job_registry().active(), timeout=30)
+
+
+def test_default_page_shows_the_preset_settings_and_a_ready_train_button():
+    at = open_page(new_lab())
+    assert not at.button(key="train_button").disabled
+    assert at.button(key="stop_button").disabled
+    assert at.number_input(key="epochs_input").value == 30  # LeNet-5's tutorial setting
+    assert at.number_input(key="learning_rate_input").value == pytest.approx(0.001)
+    page = texts(at)
+    assert "LeNet-5" in page and "107,786 parameters" in page and "Press **Train** to start" in page
+    assert [e.label for e in at.expander][:2] == ["Epoch and batch", "Learning rate"]
+
+
+def test_settings_survive_a_page_switch_and_reset_to_the_preset():
+    lab = new_lab()
+    at = open_page(lab)
+    at.number_input(key="epochs_input").set_value(7).run()
+    at.number_input(key="learning_rate_input").set_value(0.01).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/train.py").run()
+    assert at.number_input(key="epochs_input").value == 7
+    assert at.number_input(key="learning_rate_input").value == pytest.approx(0.01)
+    assert lab_choices(lab).extra["train_settings"]["epochs"] == 7  # kept for a reload too
+    at.button_group(key="learning_rate_pick").set_value(0.03).run()  # a common value, one click
+    assert at.number_input(key="learning_rate_input").value == pytest.approx(0.03)
+    next(b for b in at.button if b.label == "Reset to the preset's defaults").click().run()
+    assert at.number_input(key="epochs_input").value == 30
+    assert at.number_input(key="learning_rate_input").value == pytest.approx(0.001)
+
+
+def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current_model():
+    lab = new_lab(architecture="custom", custom_layers=TINY)
+    at = open_page(lab)
+    at.number_input(key="epochs_input").set_value(1)
+    at.selectbox(key="batch_size_input").set_value(128)
+    at.button(key="train_button").click().run()
+    assert not at.exception, at.exception
+    job = job_registry().latest(lab)
+    assert job is not None and job.config.epochs == 1 and job.config.batch_size == 128
+    assert at.button(key="train_button").disabled and not at.button(key="stop_button").disabled
+    assert wait_for(lambda: job.done), job.snapshot()
+    at.run()
+    assert not at.exception, at.exception
+    assert job.status == "finished", job.message
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Test accuracy"].endswith("%") and float(metrics["Test accuracy"][:-1]) > 50
+    assert "Test loss" in metrics and metrics["Epochs done"] == "1 of 1"
+    page = texts(at)
+    assert "Training finished" in page and "What the curves say" in page and "Only one epoch" in page
+    assert any('"validation"' in spec and '"training"' in spec for spec in chart_specs(at))
+    assert lab_choices(lab).run_id == job.run_id
+    assert not at.button(key="train_button").disabled and at.button(key="stop_button").disabled
+    assert "Last training: finished" in "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_stop_ends_a_running_training():
+    lab = new_lab(architecture="custom", custom_layers=TINY)
+    at = open_page(lab)
+    at.number_input(key="epochs_input").set_value(50)
+    at.selectbox(key="batch_size_input").set_value(128)
+    at.button(key="train_button").click().run()
+    job = job_registry().latest(lab)
+    assert wait_for(lambda: job.snapshot()["history"]), job.snapshot()
+    at.run()
+    assert "Training: the network is learning" in texts(at)
+    assert "Training: epoch" in "\n".join(m.value for m in at.sidebar.markdown)
+    at.button(key="stop_button").click().run()
+    assert wait_for(lambda: job.done, timeout=15)
+    at.run()
+    assert not at.exception, at.exception
+    assert job.status == "stopped"
+    assert "Stopped during epoch" in texts(at)
+    assert lab_choices(lab).run_id == job.run_id  # a stopped run with an epoch is kept as the model
+    assert not at.button(key="train_button").disabled
+
+
+def test_a_second_lab_waits_in_the_queue_and_can_leave_it():
+    other = job_registry().submit("another-lab", TrainConfig(architecture="custom", layers=TINY, epochs=50,
+                                                             batch_size=128))
+    assert wait_for(lambda: other.status in ("loading", "running"))
+    lab = new_lab(architecture="custom", custom_layers=TINY)
+    at = open_page(lab)
+    at.button(key="train_button").click().run()
+    job = job_registry().latest(lab)
+    assert job.status == "queued"
+    assert "Waiting in the queue: 1st in line (another training is using the computer)" in texts(at)
+    assert "Queued: 1st in line" in "\n".join(m.value for m in at.sidebar.markdown)
+    at.button(key="stop_button").click().run()
+    assert wait_for(lambda: job.done, timeout=10)
+    at.run()
+    assert job.status == "stopped" and "Stopped while waiting in the queue" in texts(at)
+    assert lab_choices(lab).run_id is None  # nothing was learned, nothing to keep
+    assert not other.done  # the other lab's training went on
+    other.stop()
+
+
+def test_an_impossible_stack_disables_train_and_links_to_the_model_page():
+    pools = [{"type": "maxpool", "size": 2}] * 6 + [{"type": "flatten"}]
+    at = open_page(new_lab(architecture="custom", custom_layers=pools))
+    assert at.button(key="train_button").disabled
+    error = "\n".join(e.value for e in at.error)
+    assert "cannot be trained" in error and "layer 5" in error
+    assert "Train is off until the network fits the pictures." in texts(at)
+
+
+def test_a_training_that_cannot_load_its_data_says_why():
+    # The full MNIST is not in the empty test data folder and the network is off in tests.
+    lab = new_lab(dataset="mnist", architecture="custom", custom_layers=TINY)
+    at = open_page(lab)
+    at.button(key="train_button").click().run()
+    job = job_registry().latest(lab)
+    assert wait_for(lambda: job.done, timeout=30)
+    at.run()
+    assert not at.exception, at.exception
+    assert job.status == "failed"
+    assert job.message and job.message in "\n".join(e.value for e in at.error)
+
+
+def test_a_diverging_training_says_to_lower_the_learning_rate():
+    lab = new_lab(architecture="custom", custom_layers=TINY)
+    at = open_page(lab)
+    at.number_input(key="learning_rate_input").set_value(10.0)
+    at.number_input(key="epochs_input").set_value(1)
+    at.button(key="train_button").click().run()
+    job = job_registry().latest(lab)
+    assert wait_for(lambda: job.done), job.snapshot()
+    at.run()
+    assert job.status == "diverged"
+    error = "\n".join(e.value for e in at.error)
+    assert "diverged" in error and "learning rate" in error and "lower" in error
+    assert lab_choices(lab).run_id is None  # a blown-up network is not worth keeping as the model
+    assert "No epoch finished" in texts(at) and not at.get("plotly_chart")
+
+
+def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
+    run = Run(run_id=new_run_id("lenet5", "mnist-sample"),
+              config=TrainConfig.from_preset("lenet5", "mnist-sample", epochs=2).to_json(), status="finished",
+              history=[{"epoch": 1, "loss": 0.4, "accuracy": 0.88, "val_loss": 0.3, "val_accuracy": 0.91,
+                        "seconds": 3.0, "images_per_second": 2400.0},
+                       {"epoch": 2, "loss": 0.2, "accuracy": 0.94, "val_loss": 0.2, "val_accuracy": 0.94,
+                        "seconds": 3.0, "images_per_second": 2400.0}],
+              test_loss=0.21, test_accuracy=0.935, seconds=6.0, classes=list("0123456789"))
+    run.save()
+    at = open_page(new_lab(run_id=run.run_id))  # no job in the registry, as after a restart
+    assert "Current model" in [h.value for h in at.subheader]
+    assert {m.label: m.value for m in at.metric}["Test accuracy"] == "93.5%"
+    assert "Training finished: 2 epochs" in texts(at) and "still rising" in texts(at)
+    assert any('"test (after training)"' in spec for spec in chart_specs(at))
