@@ -122,11 +122,15 @@ def cmd_train(args) -> None:
                   f"accuracy {event['accuracy']:.4f}{val} ({event['seconds']:.1f} s, "
                   f"{event['images_per_second']:,.0f} images/s)", flush=True)
 
-    def on_download(done: int, total: int, what: str) -> None:
-        if not args.json:
-            print(f"\r{what}: {done / 1e6:.1f} of {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+    def on_progress(done: int, total: int | None, what: str) -> None:
+        if args.json:
+            return
+        # Downloads count bytes; reading an image folder counts images (its message says so).
+        if what.startswith("Downloading"):
+            what += f": {done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+        print(f"\r{what}", end="", file=sys.stderr, flush=True)
 
-    run = train(config, on_event=on_event, progress=on_download)
+    run = train(config, on_event=on_event, progress=on_progress)
     result = {"run_id": run.run_id, "status": run.status, "message": run.message,
               "test_accuracy": run.test_accuracy, "test_loss": run.test_loss,
               "seconds": round(run.seconds, 3), "epochs": run.epochs_done}

@@ -20,6 +20,7 @@ from cnnlab.runs import load_model, load_run
 
 DEFAULT_THRESHOLD = 0.6  # below this share of the probability, the page says "Not sure"
 EMPTY_REASON = "the canvas is empty — draw a digit"
+RIVAL = 0.15  # a second class with this much probability is a real alternative worth naming
 
 
 @dataclass
@@ -98,7 +99,7 @@ def verdict(probabilities, classes, threshold: float = DEFAULT_THRESHOLD, is_emp
 
     "Not sure" when the picture is empty (`empty_reason` says what to do), when the network's
     output is not a number (a diverged model) or when the best class has less than `threshold`
-    of the probability; the reason then names the two classes the network hesitates between.
+    of the probability; the reason then names the runner-up when it is a real alternative.
     """
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
@@ -114,11 +115,13 @@ def verdict(probabilities, classes, threshold: float = DEFAULT_THRESHOLD, is_emp
     best, confidence = str(classes[order[0]]), float(probs[order[0]])
     shown = _percent(confidence, threshold)
     if confidence < threshold:
-        if len(order) > 1:
-            second = str(classes[order[1]])
-            doubt = f"the network is unsure between {best} and {second} ({_percent(float(probs[order[1]]))})"
+        second = float(probs[order[1]]) if len(order) > 1 else 0.0
+        if second >= RIVAL:
+            doubt = f"the network is unsure between {best} and {classes[order[1]]} ({_percent(second)})"
+        elif confidence < 0.5:
+            doubt = "the rest is spread over the other classes"
         else:
-            doubt = "the network is unsure"
+            doubt = f"less than the {_percent(threshold)} needed to be sure"
         return Verdict(None, confidence, f"the best guess, {best}, has only {shown} — {doubt}", best)
     return Verdict(best, confidence, f"{best} has {shown} of the probability, at least the "
                                      f"{_percent(threshold)} needed to be sure", best)

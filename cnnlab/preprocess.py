@@ -14,6 +14,7 @@ Pipelines (the `style` argument of `prepare`):
   by mass, because that is how Fashion-MNIST's pictures were made.
 - "photo" (the default for 3-channel models, CIFAR-like): raw -> grayscale (1-channel models
   only) -> crop (the middle, to the model's shape) -> scale.
+`style_for_dataset` says which one a model trained on a given dataset needs.
 
 `read_image` opens uploaded files safely (size limits, damaged files, animations, odd colour
 modes, transparency, phone rotation). Pure NumPy + Pillow: no TensorFlow, no Streamlit.
@@ -83,7 +84,7 @@ class Prepared:
     """Every step, and the picture the model will see: uint8, exactly the model's (H, W, C).
 
     `is_empty`: no ink stands out from the background (for digits the model input is then all
-    black). `background_was_light`: the picture's border was light, like paper.
+    black); for photos: the picture is one flat colour. `background_was_light`: the picture's border was light, like paper.
     """
 
     steps: list[Step]
@@ -363,8 +364,11 @@ def prepare(
     # Light or dark background? MNIST is white ink on black; paper is the other way round.
     lum = np.asarray(picture.convert("L") if x.ndim == 3 else x, dtype=np.float32)
     background_was_light = bool(np.median(_border(lum)) > 127.5)
-    lo, hi = _levels(255 - lum if background_was_light else lum)
-    is_empty = bool(hi - lo < EMPTY_CONTRAST)
+    if style in FILL:  # ink on paper: empty when no ink stands out from the background
+        lo, hi = _levels(255 - lum if background_was_light else lum)
+        is_empty = bool(hi - lo < EMPTY_CONTRAST)
+    else:  # a photo has no ink and no background: empty only when it is one flat colour
+        is_empty = _is_flat(raw)
 
     if style in FILL:
         x, more = _digit_steps(x.astype(np.float32), (height, width), style,
@@ -379,7 +383,8 @@ def prepare(
         scale_step.caption = "Nothing was drawn, so the model gets a blank black picture."
     steps.append(scale_step)
     if is_empty:
-        notes.append("The picture looks empty: no ink stands out from the background.")
+        notes.append("The picture looks empty: no ink stands out from the background." if style in FILL else
+                     "The picture looks empty: it is all one flat colour.")
     return Prepared(steps, model_input, is_empty, notes, background_was_light)
 
 
@@ -560,6 +565,14 @@ def _ink_box(lum: np.ndarray, ignore_specks: bool = True) -> tuple[int, int, int
     bottom, right = min(lum.shape[0], bottom + margin), min(lum.shape[1], right + margin)
     t, b, l, r = _bounds(lum[top:bottom, left:right] > lo)
     return top + t, top + b, left + l, left + r
+
+
+def _is_flat(x: np.ndarray) -> bool:
+    """No channel varies by EMPTY_CONTRAST or more, ignoring the most extreme 0.5% (noise, dust)."""
+    values = x.reshape(-1, x.shape[2] if x.ndim == 3 else 1)
+    values = values[:: max(1, len(values) // 100_000)].astype(np.float32)  # a sample is plenty
+    spread = np.percentile(values, 99.5, axis=0) - np.percentile(values, 0.5, axis=0)
+    return bool(spread.max() < EMPTY_CONTRAST)
 
 
 def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:

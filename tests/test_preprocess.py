@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile
 
 from cnnlab import preprocess as pp
-from cnnlab.preprocess import ImageError, LoadedImage, from_canvas, prepare, read_image
+from cnnlab.preprocess import ImageError, LoadedImage, from_canvas, prepare, read_image, style_for_dataset
 from cnnlab.settings import CnnlabError
 
 MNIST_SHAPE = (28, 28, 1)
@@ -273,6 +273,19 @@ def test_photo_for_a_grayscale_model():
     assert prepared.model_input.shape == (32, 32, 1) and prepared.step("grayscale").enabled
 
 
+def test_a_photo_is_empty_only_when_it_is_one_flat_colour():
+    dark_on_mid = Image.new("RGB", (120, 80), (200, 40, 40))  # a dark blue ball on a red wall: no "ink"
+    ImageDraw.Draw(dark_on_mid).ellipse([40, 20, 80, 60], fill=(20, 20, 200))
+    assert not prepare(dark_on_mid, (32, 32, 3)).is_empty
+    same_brightness = Image.new("RGB", (60, 60), (255, 0, 0))  # red and green of nearly equal brightness
+    ImageDraw.Draw(same_brightness).rectangle([20, 20, 40, 40], fill=(0, 128, 0))
+    assert not prepare(same_brightness, (32, 32, 3)).is_empty
+    wall = np.random.default_rng(2).normal(128, 3, (50, 70, 3)).clip(0, 255).astype(np.uint8)
+    prepared = prepare(Image.fromarray(wall), (32, 32, 3))
+    assert prepared.is_empty and any("flat colour" in note for note in prepared.notes)
+    assert prepared.model_input.mean() == pytest.approx(128, abs=3)  # a photo stays what it is, even when flat
+
+
 def test_bad_arguments_are_programming_errors():
     with pytest.raises(ValueError):
         prepare(Image.new("L", (8, 8)), (28, 28))
@@ -314,6 +327,19 @@ def test_fashion_style_fills_the_frame_and_passes_fashion_mnist_through():
     result = prepare(photo, MNIST_SHAPE, style="fashion")
     assert result.background_was_light and max(ink_box(result.model_input)) == 28
     assert not result.step("centre").enabled
+
+
+def test_style_for_dataset_matches_how_each_dataset_was_made():
+    from cnnlab.datasets import DATASET_NAMES
+
+    assert [style_for_dataset(name) for name in DATASET_NAMES] == ["digit", "fashion", "digit", "fashion", "photo"]
+    for other in ("folder:/home/me/pets", "", None):  # own folders: grey -> digit, colour -> photo
+        assert style_for_dataset(other) == "auto"
+    # The style changes the result: a Fashion-MNIST model sees the drawing fill its whole frame.
+    shirt = canvas(lambda d, ink: d.rectangle([60, 40, 200, 250], fill=ink))
+    fashion = prepare(shirt, MNIST_SHAPE, style=style_for_dataset("fashion-mnist")).model_input
+    digit = prepare(shirt, MNIST_SHAPE, style=style_for_dataset("mnist")).model_input
+    assert max(ink_box(fashion)) == 28 and max(ink_box(digit)) == 20
 
 
 def redrawn_on_canvas(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,179 @@
+"""The Classify page's pieces: the drawing kept across page switches, uploads opened once, the
+step switches of the preparation inspector, its row of pictures, and the probability chart.
+
+The canvas component itself (streamlit-drawable-canvas) is imported only by pages/classify.py:
+importing it outside a running Streamlit script raises.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from cnnlab.charts.style import TRAINING, VALIDATION, styled
+from cnnlab.images import enlarge
+from cnnlab.preprocess import ImageError, LoadedImage, Prepared, read_image
+from cnnlab.ui.state import choices
+
+CANVAS_SIZE = 280  # 10x MNIST's 28: big enough to draw on with a mouse or a finger
+INK, PAPER = "#FFFFFF", "#000000"  # white on black, like MNIST (the canvas's own default is black on see-through)
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
+DRAWING = "classify_drawing"  # key in choices().extra: the last drawing, kept across page switches and reloads
+OTHER_BARS = "#c7c7c7"
+
+# The steps of each pipeline (cnnlab.preprocess) that can be switched off, in order, and their switches' names.
+SWITCHABLE = {"digit": ("grayscale", "invert", "contrast", "crop", "fit", "centre"), "photo": ("grayscale", "crop")}
+SWITCH_LABELS = {"grayscale": "Grayscale", "contrast": "Contrast", "crop": "Crop", "fit": "Fit", "centre": "Centre"}
+INVERT_CHOICES = {"invert if light": "auto", "invert": True, "don't invert": False}
+
+
+# --- The drawing ----------------------------------------------------------------------------------
+
+def canvas_key() -> str:
+    """The canvas component's key: a new one (after Clear) mounts a fresh, empty canvas."""
+    return f"canvas_drawing_{st.session_state.setdefault('canvas_version', 0)}"
+
+
+def initial_drawing() -> dict | None:
+    """What the canvas starts with when it is mounted: the drawing saved before the student left
+    the page (or the Draw tab, or reloaded), so nothing drawn is lost. Fixed while it stays mounted:
+    a changed initial drawing would make the canvas reload and forget its undo history."""
+    key = canvas_key()
+    if key not in st.session_state:  # not rendered in the last run: it is being mounted now
+        saved = choices().extra.get(DRAWING)
+        st.session_state.canvas_initial = saved["json"] if saved else None
+    return st.session_state.get("canvas_initial")
+
+
+def drawn_picture(json_data: dict | None, image_data: np.ndarray | None) -> np.ndarray | None:
+    """The canvas's RGBA picture, or None when nothing is drawn; remembers it for the next mount.
+
+    A freshly mounted canvas shows its initial drawing but sends no picture until the next stroke,
+    so the saved picture stands in for it while the drawing is still the saved one."""
+    extra = choices().extra
+    saved = extra.get(DRAWING)
+    if image_data is not None:
+        if _objects(json_data):
+            extra[DRAWING] = {"json": json_data, "image": image_data}
+        else:
+            extra.pop(DRAWING, None)
+        return image_data if _objects(json_data) else None
+    if saved is not None and _objects(json_data) == _objects(saved["json"]):
+        return saved["image"]
+    return None
+
+
+def _objects(json_data: dict | None) -> list:
+    return list((json_data or {}).get("objects") or [])
+
+
+def clear_drawing() -> None:
+    """Button callback: forget the drawing and mount an empty canvas."""
+    choices().extra.pop(DRAWING, None)
+    st.session_state.canvas_version = st.session_state.get("canvas_version", 0) + 1
+
+
+# --- Uploads --------------------------------------------------------------------------------------
+
+@dataclass
+class OpenedUpload:
+    """An uploaded or photographed file: the picture, or the ImageError saying what is wrong with it."""
+
+    name: str
+    picture: LoadedImage | None = None
+    error: ImageError | None = None
+
+
+def open_upload(upload) -> OpenedUpload:
+    """Read an uploaded file (a Streamlit UploadedFile or any binary file object with a name).
+
+    Never raises for a bad file: the clear message is in `.error`, so the page can show it and go on."""
+    name = str(getattr(upload, "name", "") or "the file")
+    try:
+        return OpenedUpload(name, picture=read_image(upload))
+    except ImageError as e:
+        return OpenedUpload(name, error=e)
+
+
+def opened_upload(upload, slot: str) -> OpenedUpload:
+    """`open_upload`, done once per uploaded file: reruns (every switch flipped) reuse the result."""
+    cache_key = f"opened_{slot}"
+    file_id = getattr(upload, "file_id", None) or id(upload)
+    cached = st.session_state.get(cache_key)
+    if cached is None or cached[0] != file_id:
+        cached = (file_id, open_upload(upload))
+        st.session_state[cache_key] = cached
+    return cached[1]
+
+
+# --- The preparation inspector --------------------------------------------------------------------
+
+def step_switches(style: str, channels: int) -> dict:
+    """A bar of switches, one per step that can be switched off (invert has three choices);
+    returns them as `prepare` keywords. Remembered across page switches."""
+    switches = {}
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="step_switches"):
+        st.markdown("**Steps:**")
+        for key in SWITCHABLE["photo" if style == "photo" else "digit"]:
+            if key == "invert":
+                choice = st.segmented_control("Invert", list(INVERT_CHOICES), default="invert if light", required=True,
+                                              key="step_invert", persist_state="session", label_visibility="collapsed",
+                                              help="Invert (swap light and dark) when the picture's border is "
+                                                   "light, like paper; or always; or never.")
+                switches["invert"] = INVERT_CHOICES[choice]
+            elif not (key == "grayscale" and channels == 3):  # colour models keep their colours
+                switches[key] = st.toggle(SWITCH_LABELS[key], value=True, key=f"step_{key}", persist_state="session")
+    return switches
+
+
+def show_steps(prepared: Prepared) -> None:
+    """Each step's picture (enlarged crisply, at its own shape), title and caption, in a row."""
+    for step, column in zip(prepared.steps, st.columns(len(prepared.steps))):
+        with column:
+            st.image(_for_display(step.image), width="stretch")
+            title = f"**{step.title}**" if step.enabled else f":gray[**{step.title}**]"
+            st.markdown(title)
+            reason = f" *(Skipped: {step.skipped_reason}.)*" if step.skipped_reason and \
+                step.skipped_reason not in step.title else ""
+            st.caption(step.caption + reason)
+
+
+def preview(image: Image.Image, side: int = 2 * CANVAS_SIZE) -> Image.Image:
+    """A copy small enough to send to the browser (a phone photo is megabytes; the page shows 280 pixels)."""
+    if max(image.size) <= side:
+        return image
+    small = image.copy()
+    small.thumbnail((side, side), Image.Resampling.BOX)
+    return small
+
+
+def _for_display(image: np.ndarray, side: int = 112) -> np.ndarray | Image.Image:
+    """Small steps enlarged crisply (28 x 28 -> 112 x 112, pixels stay square); big ones shrunk for sending."""
+    if min(image.shape[:2]) < side:
+        return enlarge(image, side)
+    return preview(Image.fromarray(image), 3 * side)
+
+
+# --- The answer -----------------------------------------------------------------------------------
+
+def probability_chart(probabilities: np.ndarray, classes, best: str | None, sure: bool,
+                      threshold: float) -> go.Figure:
+    """Horizontal bars, one per class, the best guess coloured (blue when sure, orange when not),
+    with a dashed line at the probability needed to be sure."""
+    probs = np.nan_to_num(np.asarray(probabilities, dtype=np.float64))
+    names = [str(c) for c in classes]
+    colours = [(TRAINING if sure else VALIDATION) if name == best else OTHER_BARS for name in names]
+    fig = go.Figure(go.Bar(x=probs, y=names, orientation="h", marker_color=colours,
+                           text=[f"{p:.0%}" if p >= 0.005 else "" for p in probs], textposition="outside",
+                           cliponaxis=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.add_vline(x=threshold, line_dash="dash", line_color="#555555", layer="below",
+                  annotation_text=f"sure from {threshold:.0%}", annotation_position="top",
+                  annotation_font_size=12)
+    fig.update_xaxes(range=[0, 1.08], tickformat=".0%", fixedrange=True)
+    fig.update_yaxes(type="category", autorange="reversed", fixedrange=True)  # first class on top
+    fig = styled(fig, None, height=max(220, 26 * len(names) + 70), x_title="probability (softmax output)")
+    fig.update_layout(margin=dict(t=30), showlegend=False)
+    return fig

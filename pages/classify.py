@@ -1,0 +1,207 @@
+"""Classify: draw a digit, upload a picture or take a photo, and watch the trained network read it.
+
+Every step that turns the picture into what the network expects (MNIST's way: white on black,
+fitted into 20x20, centred by mass in 28x28) is shown, and each can be switched off to see what
+it is for. The answer is "Not sure" when the canvas is empty or the best guess is too unlikely.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from cnnlab.inference import DEFAULT_THRESHOLD, verdict
+from cnnlab.preprocess import from_canvas, prepare, style_for_dataset
+from cnnlab.runs import load_run
+from cnnlab.settings import CnnlabError
+from cnnlab.ui import classify as ui
+from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.models import current_classifier
+from cnnlab.ui.state import choices
+from cnnlab.ui.widgets import show_error
+
+DRAW, UPLOAD, CAMERA = "Draw", "Upload", "Camera"
+WHAT_TO_DRAW = {"digit": "a digit", "fashion": "a piece of clothing", "photo": "something", "auto": "something"}
+
+sidebar_status()
+page_header(
+    "Classify",
+    "Draw a digit (or whatever your network knows), upload a picture or take a photo, and see what the trained "
+    "network makes of it. Below, each step that prepares your picture the way the training pictures were made "
+    "is shown: switch steps off to see why they matter.",
+)
+
+classifier = current_classifier()
+if classifier is None:
+    st.stop()
+
+chosen = choices()
+try:
+    run = load_run(classifier.run_id)
+except CnnlabError as e:  # deleted on the Runs page a moment ago, in another tab
+    show_error(e)
+    st.stop()
+style = style_for_dataset(classifier.dataset)
+if style == "auto":
+    style = "digit" if classifier.image_shape[2] == 1 else "photo"
+thing = WHAT_TO_DRAW[style]
+
+accuracy = f"{run.test_accuracy:.1%} of the test pictures right" if run.test_accuracy is not None \
+    else "not tested yet"
+classes = ", ".join(map(str, classifier.classes))
+st.markdown(f":material/neurology: **{run.title}**: {accuracy} after {run.epochs_done} epoch(s). "
+            f"Its {len(classifier.classes)} classes: {classes}.",
+            help="Classify uses the current model. To use another trained network, pick its run on the Runs page.")
+
+input_col, answer_col = st.columns([1, 1.25], gap="large")
+
+# --- The picture: drawn, uploaded or photographed ---------------------------------------------------
+
+picture = None  # a PIL image or a LoadedImage for prepare(); None: nothing to classify yet
+waiting = "Upload a picture to see what the network makes of it."  # shown while there is no picture
+empty_reason = f"the canvas is empty — draw {thing}"
+with input_col:
+    source = st.segmented_control("Picture from", [DRAW, UPLOAD, CAMERA], default=DRAW, required=True,
+                                  key="input_source", persist_state="session")
+    if source == DRAW:
+        from streamlit_drawable_canvas import st_canvas  # only inside a running page: importing it elsewhere raises
+
+        brush = st.session_state.get("brush_width", 20)
+        st.space(30)  # room for the canvas's undo/redo toolbar, which appears above it on hover
+        # The stable hook for browser tests (`.st-key-canvas`, as wide as the canvas itself); the canvas's
+        # own key changes on Clear, which mounts a fresh one.
+        with st.container(key="canvas", width="content"):
+            result = st_canvas(stroke_width=brush, stroke_color=ui.INK, background_color=ui.PAPER,
+                               width=ui.CANVAS_SIZE, height=ui.CANVAS_SIZE, drawing_mode="freedraw",
+                               update_streamlit=True, return_image_data=True,
+                               initial_drawing=ui.initial_drawing(), key=ui.canvas_key())
+        drawn = ui.drawn_picture(result.json_data, result.image_data)
+        picture = from_canvas(drawn, ui.PAPER) if drawn is not None else None
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.slider("Brush width", 6, 40, 20, step=2, key="brush_width", persist_state="session",
+                      help="MNIST's pen strokes are about a tenth of the digit's height: 15-25 on this canvas.")
+            st.button("Clear", key="clear_canvas", icon=":material/delete:", on_click=ui.clear_drawing)
+        st.caption("White ink on black, like MNIST. Undo and redo: point at the canvas and use the small "
+                   "toolbar above its top-right corner.")
+    else:
+        if source == UPLOAD:
+            upload = st.file_uploader("Upload a picture (PNG, JPEG, GIF, BMP or WebP)", type=ui.UPLOAD_TYPES,
+                                      key="upload_image",
+                                      help="A photo of a digit written on paper works: light backgrounds are "
+                                           "inverted automatically.")
+        else:
+            upload = None
+            if st.toggle("Turn on the camera", key="camera_on",
+                         help="The browser asks for permission first; nothing is recorded or kept."):
+                upload = st.camera_input("Take a photo of a digit written large on paper", key="camera_image")
+            else:
+                st.caption("Switch the camera on to photograph a digit written on paper (your browser will ask).")
+            waiting = "Take a photo to see what the network makes of it."
+        empty_reason = "the picture looks empty: nothing stands out from its background"
+        if upload is not None:
+            opened = ui.opened_upload(upload, source)
+            if opened.error is not None:
+                show_error(opened.error)
+                st.caption("Nothing else changed: the network and your drawing are as they were. "
+                           "Choose another file, or go back to **Draw**.")
+                waiting = "That file could not be used: choose another picture."
+            else:
+                picture = opened.picture
+                st.image(ui.preview(picture.image), width=ui.CANVAS_SIZE,
+                         caption=f"{opened.name}, as uploaded")
+
+# --- The preparation inspector (switches first: preparing needs them) ----------------------------
+
+st.subheader("How your picture is prepared for the network")
+st.caption("The network only knows pictures made like its training pictures. For MNIST: white ink on black, "
+           "the digit shrunk to fit a 20 x 20 box keeping its shape, then moved so its centre of mass sits "
+           "in the middle of a 28 x 28 frame. Each step below does part of that; switch one off and watch "
+           "the prediction change." if style == "digit" else
+           "The network only knows pictures made like its training pictures; each step below does part of "
+           "that. Switch one off and watch the prediction change.")
+switches = ui.step_switches(style, classifier.image_shape[2])
+steps_row = st.container()
+
+prepared = None
+if picture is not None or source == DRAW:
+    blank = np.zeros((ui.CANVAS_SIZE, ui.CANVAS_SIZE), np.uint8)  # an empty canvas: prepared like any drawing
+    try:
+        prepared = prepare(picture if picture is not None else blank, classifier.image_shape,
+                           style=style, **switches)
+    except (CnnlabError, ValueError) as e:
+        show_error(e)
+with steps_row:
+    if prepared is not None:
+        ui.show_steps(prepared)
+        for note in prepared.notes:
+            st.caption(f":material/info: {note}")
+    else:
+        st.caption("Each step's picture appears here once there is a picture to prepare.")
+
+# --- The answer -----------------------------------------------------------------------------------
+
+with answer_col:
+    verdict_slot, chart_slot = st.container(), st.container()
+    threshold = st.slider("Say a class only when it has at least", 30, 95, round(DEFAULT_THRESHOLD * 100), step=5,
+                          format="%d%%", key="sure_threshold", persist_state="session",
+                          help="Below this probability the page answers \"Not sure\" instead of guessing.") / 100
+    if prepared is None:
+        verdict_slot.info(waiting, icon=":material/image:")
+    else:
+        try:
+            probabilities = classifier.probabilities(prepared.model_input)
+        except Exception as e:  # a broken model must not take the page down
+            probabilities = None
+            with verdict_slot:
+                show_error(e)
+        if probabilities is not None:
+            answer = verdict(probabilities, classifier.classes, threshold, prepared.is_empty,
+                             empty_reason=empty_reason)
+            with verdict_slot:
+                if answer.sure:
+                    st.markdown(f"## Prediction: {answer.label}")  # exactly this text: browser tests read it
+                else:
+                    st.markdown("## Not sure")
+                st.markdown(answer.reason[0].upper() + answer.reason[1:] + ".")
+            with chart_slot:
+                st.plotly_chart(ui.probability_chart(probabilities, classifier.classes, answer.best, answer.sure,
+                                                     threshold), config={"displayModeBar": False},
+                                key="probability_chart")
+                st.caption("The network's last layer (softmax) turns its scores into probabilities that add up "
+                           "to 100%. It must share out all 100% even for a scribble or a blank picture, so a "
+                           "low top bar means it is guessing." if not prepared.is_empty else
+                           "Even a blank picture gets probabilities: softmax always shares out 100% over the "
+                           "classes. That is why an empty canvas gets \"Not sure\", whatever the bars say.")
+            if not prepared.is_empty:
+                chosen.last_input = prepared.model_input  # Inspect can show what each layer makes of it
+                st.page_link("pages/inspect.py", label="See what each layer makes of this picture (Inspect)",
+                             icon=":material/visibility:")
+
+# --- Plain-language explanations ---------------------------------------------------------------
+
+st.divider()
+explain_prep, explain_softmax, explain_unsure = st.columns(3)
+with explain_prep.expander("Why preparing the picture matters", icon=":material/tune:"):
+    st.markdown(
+        "A CNN learns from examples, and it only knows pictures like the ones it saw. Every MNIST digit was "
+        "written in dark ink on paper, scanned, then turned into **white ink on a black background**, shrunk "
+        "to fit a **20 x 20** box without squashing it, and placed in a **28 x 28** frame so that its "
+        "**centre of mass** (the average position of the ink) is in the middle.\n\n"
+        "A digit drawn small in a corner of a big canvas, or black on white paper, looks nothing like that: "
+        "switch off *Crop*, *Fit* or *Centre* after drawing in a corner and watch the network get lost. "
+        "Convolution filters do find a pattern anywhere in the picture, but the dense layers at the end "
+        "learned where the patterns of each digit usually are.")
+with explain_softmax.expander("What the probabilities are", icon=":material/bar_chart:"):
+    st.markdown(
+        "The last layer of the network has one output per class. The **softmax** activation turns these "
+        "scores into **probabilities**: all positive, adding up to 100%. The bigger a class's score compared "
+        "with the others, the more of the 100% it gets.\n\n"
+        "The probabilities say how sure the *network* is, not how likely it is to be right: a network can "
+        "be 99% sure and wrong, especially on pictures unlike its training pictures.")
+with explain_unsure.expander("Why \"Not sure\" is honest", icon=":material/help:"):
+    st.markdown(
+        "Softmax has no way to say \"none of these\": even a blank canvas or a drawing of a cat gets 100% "
+        "shared out over the digits. When the best class has only a small share, the network is really "
+        "hesitating between several classes, so saying **Not sure** is more honest than announcing a "
+        "confident wrong answer.\n\n"
+        "Move the slider to decide how sure the network must be. A higher bar means fewer wrong answers, "
+        "but more \"Not sure\".")

@@ -1,0 +1,247 @@
+"""The Classify page: without a model, with a small trained one (empty canvas, a saved drawing,
+switches, Clear), uploads good and bad. The canvas itself needs a browser (tests/e2e); here the
+drawing it would send is put where the page keeps it."""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+from cnnlab import runs
+from cnnlab.architectures import build_model
+from cnnlab.training import TrainConfig, train
+from cnnlab.ui import classify as ui
+from cnnlab.ui.state import LabChoices, _lab_store
+
+# Setting a lab's choices from the test itself (outside a running page) makes Streamlit warn.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+APP = str(Path(__file__).parents[1] / "app.py")
+TINY = [{"type": "conv", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
+        {"type": "maxpool", "size": 2},
+        {"type": "conv", "filters": 20, "kernel": 3, "padding": "same", "activation": "relu"},
+        {"type": "maxpool", "size": 2},
+        {"type": "flatten"}]
+
+
+@pytest.fixture(scope="module")
+def runs_folder(tmp_path_factory) -> Path:
+    """One tiny trained run shared by the tests below (training is the slow part)."""
+    folder = tmp_path_factory.mktemp("classify-runs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CNNLAB_RUNS_DIR", str(folder))
+        run = train(TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY, batch_size=128,
+                                epochs=1, validation_split=0.1))
+    assert run.status == "finished", run.message
+    return folder
+
+
+@pytest.fixture
+def trained_run(runs_folder, monkeypatch) -> runs.Run:
+    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(runs_folder))
+    return runs.list_runs()[0]
+
+
+def open_classify(lab: str, **choices) -> tuple[AppTest, LabChoices]:
+    store, lock = _lab_store()
+    with lock:
+        chosen = store[lab] = LabChoices(**choices)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_id"] = lab
+    at.run()
+    at.switch_page("pages/classify.py").run()
+    assert not at.exception, at.exception
+    return at, chosen
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error])
+
+
+def answer(at: AppTest) -> str:
+    """The page's answer heading: "Prediction: <class>" or "Not sure"."""
+    found = [m.value[3:] for m in at.markdown if m.value.startswith("## ")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def step_titles(at: AppTest) -> list[str]:
+    """The title under each step's picture ("Cropped to the ink"; greyed when the step did nothing)."""
+    titles = [re.fullmatch(r"(?::gray\[)?\*\*([^*]+)\*\*\]?", m.value) for m in at.markdown]
+    return [t[1] for t in titles if t and t[1] not in ("Steps:", "Working with")]
+
+
+def drawn_one() -> np.ndarray:
+    """What the canvas sends for a "1": white strokes on its black background, RGBA, 280 x 280."""
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[50:230, 128:150, :3] = 255
+    return rgba
+
+
+def saved_one() -> dict:
+    """The drawing as the page keeps it between visits: the canvas's JSON (one stroke) and picture."""
+    return {"json": {"objects": [{"type": "Path"}]}, "image": drawn_one()}
+
+
+def png(img: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    img.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def one_on_paper() -> bytes:
+    """A dark "1" on light grey paper, like a photo of a handwritten digit."""
+    img = Image.new("RGB", (300, 400), (230, 228, 220))
+    ImageDraw.Draw(img).line([(150, 60), (150, 340)], fill=(25, 25, 35), width=26)
+    return png(img)
+
+
+def bomb_header() -> bytes:
+    """A tiny PNG whose header claims 100,000 x 100,000 pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + \
+        chunk(b"IEND", b"")
+
+
+BAD_FILES = {  # name: (content, words the message must contain)
+    "cut-short.png": (one_on_paper()[:700], "cut short"),
+    "notes.png": (b"shopping list: milk, eggs", "not an image"),
+    "nothing.png": (b"", "empty (0 bytes)"),
+    "bomb.png": (bomb_header(), "too large"),
+}
+
+
+def test_without_a_trained_model_it_says_to_train_first():
+    at, _ = open_classify("classifynorun")
+    assert "no trained model yet" in at.info[0].value.lower()
+    assert not at.get("bidi_component") and not at.get("plotly_chart")
+
+
+def test_an_empty_canvas_is_not_sure_and_every_step_is_shown(trained_run):
+    at, chosen = open_classify("classifyempty", run_id=trained_run.run_id)
+    canvas = at.get("bidi_component")
+    assert len(canvas) == 1 and canvas[0].key == "canvas_drawing_0"
+    assert at.button(key="clear_canvas") and at.slider(key="brush_width").value == 20
+    text = texts(at)
+    assert trained_run.title in text and "0, 1, 2, 3, 4, 5, 6, 7, 8, 9" in text
+    assert answer(at) == "Not sure"
+    assert "The canvas is empty — draw a digit." in text
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("image")) == 8  # raw, grayscale, invert, contrast, crop, fit, centre, scale
+    assert chosen.last_input is None  # nothing for Inspect to show yet
+
+
+def test_a_drawing_is_classified_kept_for_inspect_and_cleared(trained_run):
+    # What the canvas sent before the student left the page: a freshly mounted canvas shows it again
+    # but sends nothing until the next stroke, so the page classifies the saved picture.
+    at, chosen = open_classify("classifydrawing", run_id=trained_run.run_id, extra={ui.DRAWING: saved_one()})
+    assert answer(at) == "Prediction: 1"
+    assert chosen.last_input is not None and chosen.last_input.shape == (28, 28, 1)
+    assert chosen.last_input.max() == 255 and chosen.last_input[:4].max() == 0  # white on black, with a border
+    assert step_titles(at) == ["Your picture", "Grayscale", "Not inverted (the background is already dark)",
+                               "Contrast (unchanged)", "Cropped to the ink", "Fitted into 20 x 20", "Centred by mass",
+                               "Model input (28 x 28 x 1)"]
+
+    at.toggle(key="step_crop").set_value(False).run()
+    assert step_titles(at)[4] == "Not cropped"
+
+    at.button(key="clear_canvas").click().run()
+    assert not at.exception
+    assert answer(at) == "Not sure" and "The canvas is empty" in texts(at)
+    assert ui.DRAWING not in chosen.extra
+    assert at.get("bidi_component")[0].key == "canvas_drawing_1"  # a fresh, empty canvas
+
+
+def test_uploading_a_photo_of_a_digit_on_paper(trained_run):
+    at, chosen = open_classify("classifyupload", run_id=trained_run.run_id)
+    at.segmented_control(key="input_source").set_value("Upload").run()
+    assert not at.get("bidi_component") and "Upload a picture" in texts(at)
+    at.file_uploader(key="upload_image").set_value(("one.png", one_on_paper(), "image/png")).run()
+    assert not at.exception, at.exception
+    assert answer(at) == "Prediction: 1"
+    assert "Inverted (the background was light)" in step_titles(at)
+    assert chosen.last_input.shape == (28, 28, 1)
+
+    at.segmented_control(key="input_source").set_value("Camera").run()
+    assert not at.camera_input  # the browser asks for the camera only once the student switches it on
+    at.toggle(key="camera_on").set_value(True).run()
+    assert len(at.camera_input) == 1 and not at.exception
+
+
+def test_bad_uploads_give_a_clear_message_and_lose_nothing(trained_run):
+    at, chosen = open_classify("classifybad", run_id=trained_run.run_id, extra={ui.DRAWING: saved_one()})
+    assert answer(at) == "Prediction: 1"
+    at.segmented_control(key="input_source").set_value("Upload").run()
+    for name, (content, words) in BAD_FILES.items():
+        at.file_uploader(key="upload_image").set_value((name, content, "image/png")).run()
+        assert not at.exception, (name, at.exception)
+        assert len(at.error) == 1 and words in at.error[0].value, (name, [e.value for e in at.error])
+        assert "Traceback" not in texts(at) and not at.get("plotly_chart")
+        assert "Nothing else changed" in texts(at)
+    assert chosen.run_id == trained_run.run_id  # the current model is untouched
+    at.segmented_control(key="input_source").set_value("Draw").run()
+    assert not at.error and answer(at) == "Prediction: 1"  # and so is the drawing
+
+
+def test_open_upload_never_raises(tmp_path):
+    hostile = [("cut.png", one_on_paper()[:500]), ("empty.png", b""), ("text.png", b"hello")]
+    for name, content in hostile:
+        upload = io.BytesIO(content)
+        upload.name = name
+        opened = ui.open_upload(upload)
+        assert opened.picture is None and opened.error is not None and name in str(opened.error)
+    frames = [Image.new("L", (20, 20), v) for v in (0, 255)]
+    animated = io.BytesIO()
+    frames[0].save(animated, "GIF", save_all=True, append_images=frames[1:])
+    for name, content in [("a.gif", animated.getvalue()), ("cmyk.png", None), ("paper.png", one_on_paper())]:
+        if content is None:
+            buffer = io.BytesIO()
+            Image.new("CMYK", (10, 10)).save(buffer, "JPEG")
+            content = buffer.getvalue()
+        upload = io.BytesIO(content)
+        upload.name = name
+        opened = ui.open_upload(upload)
+        assert opened.error is None and opened.picture.image.mode in ("L", "RGB"), name
+
+
+@pytest.mark.parametrize("dataset, shape, steps, switches, empty", [
+    ("cifar10", (32, 32, 3), ["Your picture", "Grayscale (not needed)", "Middle kept", "Model input (32 x 32 x 3)"],
+     ["step_crop"], "The picture looks empty"),
+    ("fashion-sample", (28, 28, 1), ["Your picture", "Grayscale", "Inverted (the background was light)",
+                                     "Contrast stretched", "Cropped to the ink", "Fitted into 28 x 28",
+                                     "Not centred by mass", "Model input (28 x 28 x 1)"],
+     ["step_grayscale", "step_contrast", "step_crop", "step_fit", "step_centre"], "draw a piece of clothing"),
+])
+def test_photo_and_clothing_models_get_their_own_preparation(dataset, shape, steps, switches, empty, tmp_path,
+                                                             monkeypatch):
+    """An untrained network of the right shape is enough to check the page follows the dataset's style."""
+    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(tmp_path))
+    run = runs.Run(f"untrained-{dataset}", {"dataset": dataset, "architecture": "custom"},
+                   classes=[f"class {i}" for i in range(10)], image_shape=list(shape), status="finished")
+    run.save()
+    run.save_model(build_model(TINY, shape, 10))
+    at, chosen = open_classify(f"classify{dataset.replace('-', '')}", run_id=run.run_id)
+    assert [t.key for t in at.toggle] == switches
+    if dataset == "fashion-sample":
+        assert empty in texts(at)
+        return
+    at.segmented_control(key="input_source").set_value("Upload").run()
+    photo = Image.new("RGB", (120, 80), (200, 40, 40))
+    ImageDraw.Draw(photo).ellipse([40, 20, 80, 60], fill=(20, 20, 200))
+    at.file_uploader(key="upload_image").set_value(("photo.png", png(photo), "image/png")).run()
+    assert not at.exception, at.exception
+    assert step_titles(at) == steps
+    assert chosen.last_input.shape == shape
+    at.file_uploader(key="upload_image").set_value(("blank.png", png(Image.new("RGB", (50, 50), "white")),
+                                                    "image/png")).run()
+    assert answer(at) == "Not sure" and empty in texts(at)
