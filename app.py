@@ -5,4 +5,10 @@ st.set_page_config(page_title="cnnlab", page_icon=":material/neurology:", layout
 
 st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/photo_library:"),
+    st.Page("pages/model.py", title="Model", icon=":material/account_tree:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
+    st.Page("pages/classify.py", title="Classify", icon=":material/draw:"),
 ]).run()

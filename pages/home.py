@@ -18,7 +18,9 @@ st.markdown(
     "**Data**: look at the pictures and their labels; "
     "**Model**: choose a network and see how each layer changes the shape of the picture; "
     "**Train**: teach it, epoch by epoch; "
-    "**Runs**: compare trainings."
+    "**Runs**: compare trainings; "
+    "**Inspect**: see its filters, what each layer sees, and where it gets confused; "
+    "**Classify**: draw or upload a picture and watch the network read it."
 )
 
 st.subheader("Datasets")

@@ -16,7 +16,8 @@ def image_grid(images: Sequence[np.ndarray], captions: Sequence[str], columns: i
     for start in range(0, len(images), columns):
         cols = st.columns(columns)
         for col, image, caption in zip(cols, images[start:start + columns], captions[start:start + columns]):
-            col.image(enlarge(image, min_side), caption=caption, width="stretch")
+            # At its own size: enlarged by a whole factor, so every pixel stays a crisp square.
+            col.image(enlarge(image, min_side), caption=caption, width="content")
 
 
 def show_error(error: Exception) -> None:
