@@ -1,0 +1,199 @@
+"""The real app in a real browser: one Streamlit server and one Chromium for the whole session.
+
+The server runs `streamlit run app.py` on a free loopback port with its own empty runs, data and
+home folders and no network, exactly as a person would start it; every test opens its own
+browser tab in its own lab session (`?lab=...`), so one scenario's choices never leak into the
+next. Screenshots land in tests/e2e/screenshots/ (gitignored) for a person to look through.
+
+Chromium is Debian's (`apt-get install chromium`), driven by Playwright's Python client: never
+`playwright install`, which downloads a browser. Without Chromium the tests skip locally, but
+fail in CI (CI=true), where a missing browser is a broken setup, not a choice.
+
+Run them alone with `./lab test tests/e2e` (they are part of `./lab test` too); a failed check
+names the screenshot of the moment, and the server's log is kept beside the screenshots.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .helpers import PAGE_RECORDER, SCREENSHOTS, VIEWPORT, Lab
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
+SERVER_START_TIMEOUT = 90  # seconds; a busy 2-core machine can take a while to import Streamlit
+INSTALL_HINT = ("Install Debian's Chromium to run them: `sudo apt-get install chromium` (never "
+                "`playwright install`), or point CNNLAB_CHROMIUM at a Chromium binary.")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _cannot_run(reason: str):
+    """Skip here, fail in CI: there the browser is part of the setup (.ci/run installs it)."""
+    message = f"end-to-end browser tests: {reason}. {INSTALL_HINT}"
+    if _in_ci():
+        pytest.fail(message + " (CI=true, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(message)
+
+
+def _chromium_path() -> str | None:
+    wanted = os.environ.get("CNNLAB_CHROMIUM")
+    for candidate in ([wanted] if wanted else []) + [*CHROMIUM_CANDIDATES, shutil.which("chromium") or ""]:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Terminate the server (and anything it started), then kill it if it does not go."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)  # its own process group (start_new_session below)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+
+
+@dataclass
+class AppServer:
+    url: str
+    log: Path
+    fresh: bool = True  # no browser has opened the app yet (set False by the first lab)
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    path = _chromium_path()
+    if path is None:
+        _cannot_run(f"no Chromium found (looked for {', '.join(CHROMIUM_CANDIDATES)})")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _cannot_run("the Python package `playwright` is missing (it is in requirements-dev.txt: ./lab test "
+                    "installs it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_executable) -> AppServer:
+    """`streamlit run app.py` with empty folders and no network; yields its address."""
+    home = Path(tempfile.mkdtemp(prefix="cnnlab-e2e-"))
+    for folder in ("home", "runs", "data", "keras"):
+        (home / folder).mkdir()
+    port = _free_port()
+    env = dict(os.environ, HOME=str(home / "home"), CNNLAB_RUNS_DIR=str(home / "runs"),
+               CNNLAB_DATA_DIR=str(home / "data"), KERAS_HOME=str(home / "keras"), CNNLAB_OFFLINE="1",
+               TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    log_path = home / "streamlit.log"
+    log = open(log_path, "w")
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port),
+               "--browser.gatherUsageStats", "false",
+               # Other developers edit pages/ while the tests run: no reload prompts mid-scenario.
+               "--server.fileWatcherType", "none"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    atexit.register(_stop, process)  # also after Ctrl-C, whatever pytest's teardown manages
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {process.returncode} while starting:\n"
+                                   + log_path.read_text()[-3000:])
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within "
+                                   f"{SERVER_START_TIMEOUT} s:\n" + log_path.read_text()[-3000:])
+            time.sleep(0.25)
+        yield AppServer(url, log_path)
+    finally:  # runs on failures and on KeyboardInterrupt too
+        _stop(process)
+        log.close()
+        # Keep the server's log beside the screenshots (gitignored) for a person to read.
+        kept = SCREENSHOTS / "streamlit-server.log"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log_path, kept)
+        tail = log_path.read_text(errors="replace")[-4000:]
+        if "Traceback" in tail:
+            sys.stderr.write(f"\n--- end of the e2e Streamlit server's log ({kept}) ---\n{tail}\n")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable):
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):  # only this session's path through the app
+        old.unlink()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def lab(request, browser, app_server):
+    """A fresh tab in a fresh lab session, named after the test's scenario number."""
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    context.set_default_timeout(20_000)
+    context.add_init_script(PAGE_RECORDER)
+    page = context.new_page()
+    session = Lab(page, app_server.url, request.node)
+    session.server_was_fresh, app_server.fresh = app_server.fresh, False
+    request.node.e2e_lab = session
+    try:
+        yield session
+    finally:
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, a last screenshot of what the browser showed, named in the report."""
+    report = yield
+    session = getattr(item, "e2e_lab", None)
+    already_shot = call.excinfo is not None and "[screenshot:" in str(call.excinfo.value)
+    if report.failed and call.when == "call" and session is not None and not already_shot:
+        try:
+            path = session.shot("FAILED")
+            report.sections.append(("screenshot at failure", str(path)))
+        except Exception as error:  # the page may be gone; the failure itself matters more
+            report.sections.append(("screenshot at failure", f"could not be taken: {error}"))
+    return report
