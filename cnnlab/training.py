@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import math
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -179,12 +180,15 @@ def training_precision() -> str:
     """The Keras precision policy networks train with: "mixed_bfloat16" or "float32".
 
     bfloat16 keeps float32's range with fewer digits; Keras keeps the weights in float32 and
-    computes in bfloat16. On a CPU with AMX units that makes convolutions 1.2-1.8x faster per CPU
-    second (measured: bench/RESULTS.md) at no cost in accuracy; anywhere else it would be emulated
-    and slower, so "auto" uses it only there (and never with a GPU). The saved model is always
-    float32. CNNLAB_PRECISION=float32 (or mixed_bfloat16) overrides the choice.
+    computes in bfloat16. On a CPU with AMX units that makes training 1.1-1.8x faster per CPU
+    second, more for wider convolutions, with the same accuracy within run-to-run noise (measured:
+    bench/RESULTS.md); anywhere else bfloat16 would be emulated and slower, so "auto" uses it only
+    there (and never with a GPU, which cnnlab leaves as Keras sets it up). The saved model is always
+    float32. CNNLAB_PRECISION=auto (or mixed_bfloat16) turns it on; float32 is the default because
+    in the app, where several threads build models, a bfloat16 training failed at random with a
+    dtype mismatch in Conv2D (2 of 9 browser-test runs) that we have not yet explained.
     """
-    choice = os.environ.get("CNNLAB_PRECISION", "auto").strip().lower() or "auto"
+    choice = os.environ.get("CNNLAB_PRECISION", "float32").strip().lower() or "float32"
     if choice in ("float32", "mixed_bfloat16"):
         return choice
     if choice != "auto":
@@ -266,6 +270,11 @@ def _split(num_train: int, validation_split: float, seed: int):
     if validation_split > 0:
         n_val = min(max(n_val, 1), num_train - 1)
     return order[n_val:], order[:n_val]
+
+
+def _plain(error: Exception) -> str:
+    """An error's text without the terminal colour codes Keras puts in it (they show as junk in a page)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", str(error))
 
 
 def divergence_threshold(num_classes: int) -> float:
@@ -433,7 +442,7 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
     except CnnlabError as e:
         run.status, run.message = "failed", str(e)
     except Exception as e:  # noqa: BLE001 - a crash in training ends the run, not the app
-        run.status, run.message = "failed", f"Training failed: {type(e).__name__}: {e}"
+        run.status, run.message = "failed", f"Training failed: {type(e).__name__}: {_plain(e)}"
     run.save()
     on_event({"type": "end", "status": run.status, "message": run.message, "run_id": run.run_id,
               "test_loss": run.test_loss, "test_accuracy": run.test_accuracy,
@@ -528,7 +537,7 @@ class TrainingJob:
         except CnnlabError as e:
             self._end_early("failed", str(e))
         except Exception as e:  # noqa: BLE001 - never let a thread die silently
-            self._end_early("failed", f"Training failed: {type(e).__name__}: {e}")
+            self._end_early("failed", f"Training failed: {type(e).__name__}: {_plain(e)}")
         finally:
             self._registry._finished(self)
 
