@@ -310,7 +310,7 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
             loss = float(logs.get("loss", 0.0))
             self.train_seconds = time.perf_counter() - self.epoch_start
             emit({"type": "batch", "epoch": self.epoch + 1, "epochs": num_epochs,
-                  "batch": batch + 1, "batches": num_batches, "loss": loss,
+                  "batch": min(batch + 1, num_batches), "batches": num_batches, "loss": loss,
                   "accuracy": float(logs.get("accuracy", 0.0))})
             if not math.isfinite(loss) or loss > too_high:
                 self.status = "diverged"
