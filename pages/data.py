@@ -16,7 +16,7 @@ from cnnlab.datasets import (DATASET_NAMES, DEFAULT_DATASET, DEFAULT_IMAGE_SIZE,
 from cnnlab.images import enlarge
 from cnnlab.settings import CnnlabError, data_dir
 from cnnlab.ui.layout import page_header, sidebar_status
-from cnnlab.ui.state import choices
+from cnnlab.ui.state import choices, widget_default
 from cnnlab.ui.widgets import image_grid, show_error
 
 FOLDER_OPTION = "folder"  # the dataset selectbox's "Your own image folder" entry
@@ -25,12 +25,6 @@ GRID_COLUMNS = 8
 HISTOGRAM_SAMPLE = 1000  # pictures the brightness histogram counts (enough for a smooth picture)
 CHANNEL_OPTIONS = ("auto", 1, 3)  # not None: a selectbox holding None shows as "nothing chosen"
 CHANNEL_LABELS = {"auto": "automatic", 1: "1 (grey)", 3: "3 (colour)"}
-
-
-def _start(key: str, value) -> None:
-    """Give a widget its first value from the lab's saved choices (they survive reloads; widgets don't)."""
-    if key not in st.session_state:
-        st.session_state[key] = value
 
 
 def _dataset_label(option: str) -> str:
@@ -58,9 +52,9 @@ def _choose_folder() -> str | None:
     """The path and size inputs for an image folder; its dataset name once the folder is readable."""
     chosen = choices()
     current = chosen.dataset[len(FOLDER_PREFIX):] if chosen.dataset.startswith(FOLDER_PREFIX) else ""
-    _start("folder_path", chosen.extra.get("folder_path", current))
-    _start("folder_image_size", chosen.image_size or DEFAULT_IMAGE_SIZE)
-    _start("folder_channels", chosen.channels if chosen.channels in CHANNEL_OPTIONS else "auto")
+    widget_default("folder_path", chosen.extra.get("folder_path", current))
+    widget_default("folder_image_size", chosen.image_size or DEFAULT_IMAGE_SIZE)
+    widget_default("folder_channels", chosen.channels if chosen.channels in CHANNEL_OPTIONS else "auto")
     path_col, size_col, channels_col = st.columns([4, 1, 1])
     path_col.text_input("Folder path", key="folder_path", on_change=_save_folder_settings,
                         placeholder="e.g. ~/pictures/pets",
@@ -264,7 +258,7 @@ page_header("Data", "A CNN learns from many labelled pictures. Choose a dataset,
 
 chosen = choices()
 options = [*DATASET_NAMES, FOLDER_OPTION]
-_start("dataset_choice", FOLDER_OPTION if chosen.dataset.startswith(FOLDER_PREFIX)
+widget_default("dataset_choice", FOLDER_OPTION if chosen.dataset.startswith(FOLDER_PREFIX)
        else chosen.dataset if chosen.dataset in DATASET_NAMES else DEFAULT_DATASET)
 option = st.selectbox("Dataset", options, key="dataset_choice", format_func=_dataset_label,
                       on_change=_dataset_chosen)

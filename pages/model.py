@@ -14,17 +14,11 @@ from cnnlab.datasets import DEFAULT_DATASET, FOLDER_PREFIX, dataset_info
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.layer_editor import layer_editor, stack_changed
 from cnnlab.ui.layout import page_header, sidebar_status
-from cnnlab.ui.state import choices
+from cnnlab.ui.state import choices, widget_default
 
 CUSTOM = "custom"
 FALLBACK_PRESET = "lenet5"
 WINDOWED = ("conv", "maxpool", "avgpool")  # the layers with a kernel/window, stride and padding
-
-
-def _start(key: str, value) -> None:
-    """Give a widget its first value from the lab's saved choices (they survive reloads; widgets don't)."""
-    if key not in st.session_state:
-        st.session_state[key] = value
 
 
 def _network_label(option: str) -> str:
@@ -234,7 +228,7 @@ chosen = choices()
 options = [*PRESETS, CUSTOM]
 if chosen.architecture not in options:
     chosen.architecture = FALLBACK_PRESET
-_start("preset_choice", chosen.architecture)
+widget_default("preset_choice", chosen.architecture)
 architecture = st.selectbox("Network", options, key="preset_choice", format_func=_network_label,
                             on_change=_preset_changed)
 chosen.architecture = architecture

@@ -50,3 +50,36 @@ def shared_datasets() -> Path:
     if not (SHARED_DATASETS / "mnist").is_dir():
         pytest.skip(f"the real datasets are not at {SHARED_DATASETS}")
     return SHARED_DATASETS
+
+
+# A small network that trains on mnist-sample in a couple of seconds: pages that need a trained
+# model (Inspect, Classify) share one run of it.
+TINY_STACK = [{"type": "conv", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
+              {"type": "maxpool", "size": 2},
+              {"type": "conv", "filters": 20, "kernel": 3, "padding": "same", "activation": "relu"},
+              {"type": "maxpool", "size": 2},
+              {"type": "flatten"}]
+
+
+@pytest.fixture(scope="session")
+def trained_runs_folder(tmp_path_factory) -> Path:
+    """A runs folder holding one finished run of TINY_STACK (training is the slow part)."""
+    from cnnlab.training import TrainConfig, train
+
+    folder = tmp_path_factory.mktemp("trained-runs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CNNLAB_RUNS_DIR", str(folder))
+        patch.setenv("CNNLAB_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        run = train(TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY_STACK,
+                                batch_size=128, epochs=1, validation_split=0.1))
+    assert run.status == "finished", run.message
+    return folder
+
+
+@pytest.fixture
+def trained_run(trained_runs_folder, monkeypatch):
+    """That run, with CNNLAB_RUNS_DIR pointing at its folder."""
+    from cnnlab import runs
+
+    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(trained_runs_folder))
+    return runs.list_runs()[0]

@@ -17,36 +17,13 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab import runs
 from cnnlab.architectures import build_model
-from cnnlab.training import TrainConfig, train
 from cnnlab.ui import classify as ui
 from cnnlab.ui.state import LabChoices, _lab_store
 
 # Setting a lab's choices from the test itself (outside a running page) makes Streamlit warn.
 logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 APP = str(Path(__file__).parents[1] / "app.py")
-TINY = [{"type": "conv", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
-        {"type": "maxpool", "size": 2},
-        {"type": "conv", "filters": 20, "kernel": 3, "padding": "same", "activation": "relu"},
-        {"type": "maxpool", "size": 2},
-        {"type": "flatten"}]
-
-
-@pytest.fixture(scope="module")
-def runs_folder(tmp_path_factory) -> Path:
-    """One tiny trained run shared by the tests below (training is the slow part)."""
-    folder = tmp_path_factory.mktemp("classify-runs")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CNNLAB_RUNS_DIR", str(folder))
-        run = train(TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY, batch_size=128,
-                                epochs=1, validation_split=0.1))
-    assert run.status == "finished", run.message
-    return folder
-
-
-@pytest.fixture
-def trained_run(runs_folder, monkeypatch) -> runs.Run:
-    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(runs_folder))
-    return runs.list_runs()[0]
+from conftest import TINY_STACK as TINY  # noqa: E402
 
 
 def open_classify(lab: str, **choices) -> tuple[AppTest, LabChoices]:

@@ -52,3 +52,10 @@ def choices() -> LabChoices:
     store, lock = _lab_store()
     with lock:
         return store.setdefault(lab_id(), LabChoices())
+
+
+def widget_default(key: str, value) -> None:
+    """Give a widget its first value from the lab's saved choices (they survive reloads; widget
+    values don't). Only the first time: afterwards the widget keeps what the user set."""
+    if key not in st.session_state:
+        st.session_state[key] = value
