@@ -6,8 +6,10 @@ datasets in ../shared/datasets are used only by tests that ask for them (and ski
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,37 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+# Tests set a lab's choices from outside a running page, which makes Streamlit warn each time.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+
+
+def open_app_page(page: str, lab: str, **choices):
+    """Open app.py as the browser session of lab `lab` (its choices set first) and go to `page`."""
+    from streamlit.testing.v1 import AppTest
+
+    from cnnlab.ui.state import choices_for
+
+    chosen = choices_for(lab)
+    for name, value in choices.items():
+        setattr(chosen, name, value)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab_id"] = lab
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def wait_for(condition, timeout: float = 60.0) -> bool:
+    """Poll `condition` until it is true (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,9 @@ drawing it would send is put where the page keeps it."""
 from __future__ import annotations
 
 import io
-import logging
 import re
 import struct
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,24 +16,13 @@ from streamlit.testing.v1 import AppTest
 from cnnlab import runs
 from cnnlab.architectures import build_model
 from cnnlab.ui import classify as ui
-from cnnlab.ui.state import LabChoices, _lab_store
+from cnnlab.ui.state import LabChoices, choices_for
 
-# Setting a lab's choices from the test itself (outside a running page) makes Streamlit warn.
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-APP = str(Path(__file__).parents[1] / "app.py")
-from conftest import TINY_STACK as TINY  # noqa: E402
+from conftest import TINY_STACK as TINY, open_app_page  # noqa: E402
 
 
 def open_classify(lab: str, **choices) -> tuple[AppTest, LabChoices]:
-    store, lock = _lab_store()
-    with lock:
-        chosen = store[lab] = LabChoices(**choices)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_id"] = lab
-    at.run()
-    at.switch_page("pages/classify.py").run()
-    assert not at.exception, at.exception
-    return at, chosen
+    return open_app_page("pages/classify.py", lab, **choices), choices_for(lab)
 
 
 def texts(at: AppTest) -> str:

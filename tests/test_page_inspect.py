@@ -2,32 +2,19 @@
 from __future__ import annotations
 
 import json
-import logging
 import shutil
-from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import inspection, runs
 from cnnlab.datasets import load_dataset
-from cnnlab.ui.state import LabChoices, _lab_store
+from conftest import open_app_page
 
-# Setting a lab's choices from the test itself (outside a running page) makes Streamlit warn.
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-APP = str(Path(__file__).parents[1] / "app.py")
 
 
 def open_inspect(lab: str, **choices) -> AppTest:
-    store, lock = _lab_store()
-    with lock:
-        store[lab] = LabChoices(**choices)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_id"] = lab
-    at.run()
-    at.switch_page("pages/inspect.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/inspect.py", lab, **choices)
 
 
 def captions(at: AppTest) -> list[str]:

@@ -1,7 +1,6 @@
 """The Model page: presets, the layer editor, the live shape check and its clear errors."""
 from __future__ import annotations
 
-import logging
 import uuid
 from pathlib import Path
 
@@ -9,17 +8,10 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab.architectures import PRESETS, check_stack
 from cnnlab.charts.network import format_shape, parameter_bars, shape_flow
-from cnnlab.ui.state import LabChoices, _lab_store
+from cnnlab.ui.state import choices_for as lab_choices
 
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "model.py")
-
-
-def lab_choices(lab: str) -> LabChoices:
-    store, lock = _lab_store()
-    with lock:
-        return store.setdefault(lab, LabChoices())
 
 
 def open_page(lab: str | None = None) -> AppTest:

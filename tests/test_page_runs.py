@@ -8,25 +8,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 
-import logging
 
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import runs
 from cnnlab.training import TrainConfig
-from cnnlab.ui.state import LabChoices, _lab_store
+from cnnlab.ui.state import choices_for as lab_choices
+from conftest import open_app_page
 
-# Reading a lab's choices from the test itself (outside a running page) makes Streamlit warn.
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-APP = str(Path(__file__).parents[1] / "app.py")
-
-
-def lab_choices(lab: str) -> LabChoices:
-    store, lock = _lab_store()
-    with lock:
-        return store.setdefault(lab, LabChoices())
 
 
 def saved_run(suffix: str, learning_rate: float, val_accuracy: list[float], *, status="finished",
@@ -47,12 +37,7 @@ def saved_run(suffix: str, learning_rate: float, val_accuracy: list[float], *, s
 
 
 def open_runs(lab: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_id"] = lab
-    at.run()
-    at.switch_page("pages/runs.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/runs.py", lab)
 
 
 def pick_run(at: AppTest, run: runs.Run) -> AppTest:

@@ -1,39 +1,22 @@
 """The Train page: settings, Train and Stop, the live chart, the queue, and the result."""
 from __future__ import annotations
 
-import logging
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.runs import Run, new_run_id
 from cnnlab.training import TrainConfig, job_registry
-from cnnlab.ui.state import LabChoices, _lab_store
+from cnnlab.ui.state import choices_for as lab_choices
+from conftest import open_app_page, wait_for
 
-# Reading a lab's choices from the test itself (outside a running page) makes Streamlit warn.
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-APP = str(Path(__file__).parents[1] / "app.py")
 TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
         {"type": "flatten"}]
 
 
-def lab_choices(lab: str) -> LabChoices:
-    store, lock = _lab_store()
-    with lock:
-        return store.setdefault(lab, LabChoices())
-
-
 def open_page(lab: str, page: str = "pages/train.py") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_id"] = lab
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(page, lab)
 
 
 def new_lab(**choices) -> str:
@@ -41,15 +24,6 @@ def new_lab(**choices) -> str:
     for name, value in choices.items():
         setattr(lab_choices(lab), name, value)
     return lab
-
-
-def wait_for(condition, timeout=40.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def texts(at: AppTest) -> str:

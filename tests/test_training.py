@@ -12,6 +12,7 @@ import pytest
 from cnnlab import runs
 from cnnlab.settings import CnnlabError
 from cnnlab.training import JobRegistry, TrainConfig, train
+from conftest import wait_for
 
 # Small enough to train in a second or two, real enough to learn.
 TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
@@ -73,15 +74,6 @@ def test_impossible_layer_stack_is_refused_naming_the_layer():
     pools = [{"type": "maxpool", "size": 2}] * 6 + [{"type": "flatten"}]
     with pytest.raises(CnnlabError, match="layer 5"):
         train(tiny_config(layers=pools))
-
-
-def wait_for(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_stop_ends_a_running_job_quickly_and_saves_it_as_stopped():

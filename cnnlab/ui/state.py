@@ -48,10 +48,16 @@ def lab_id() -> str:
     return st.session_state.lab_id
 
 
-def choices() -> LabChoices:
+def choices_for(lab: str) -> LabChoices:
+    """The choices of the lab session `lab` (created with defaults the first time)."""
     store, lock = _lab_store()
     with lock:
-        return store.setdefault(lab_id(), LabChoices())
+        return store.setdefault(lab, LabChoices())
+
+
+def choices() -> LabChoices:
+    """The choices of this browser session's lab."""
+    return choices_for(lab_id())
 
 
 def widget_default(key: str, value) -> None:
