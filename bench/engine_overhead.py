@@ -91,7 +91,8 @@ def run_plain(preset: str, dataset, x_float, batch_size: int) -> dict:
 def run_cnnlab(preset: str, dataset_name: str, batch_size: int, precision: str = "auto") -> dict:
     import os
 
-    from cnnlab.training import TrainConfig, train
+    from cnnlab.config import TrainConfig
+    from cnnlab.training import train
 
     epochs = []
     before = os.environ.get("CNNLAB_PRECISION")
@@ -124,7 +125,7 @@ def main() -> None:
         common.quick_subset()
     common.use_private_runs_dir()
     from cnnlab.datasets import load_dataset
-    from cnnlab.training import training_precision
+    from cnnlab.precision import training_precision
 
     precision = training_precision()
     ways = ("plain", "cnnlab") + (("cnnlab-float32",) if precision != "float32" else ())

@@ -59,11 +59,12 @@ def drawings(count: int, seed: int = 0):
 
 def saved_classifier(preset: str):
     """A run saved the way train() saves one, loaded back the way the app loads it."""
-    from cnnlab.architectures import build_model, PRESETS
+    from cnnlab.network import build_model
+    from cnnlab.presets import PRESETS
     from cnnlab.datasets import DIGIT_CLASSES
     from cnnlab.inference import Classifier
     from cnnlab.runs import Run, new_run_id
-    from cnnlab.training import TrainConfig
+    from cnnlab.config import TrainConfig
 
     run = Run(run_id=new_run_id(preset, "mnist"), config=TrainConfig.from_preset(preset, "mnist").to_json(),
               status="finished", classes=list(DIGIT_CLASSES), image_shape=[28, 28, 1])
@@ -73,7 +74,8 @@ def saved_classifier(preset: str):
 
 
 def drawing_latency(calls: int) -> dict:
-    from cnnlab.preprocess import from_canvas, prepare, style_for_dataset
+    from cnnlab.imagefiles import from_canvas
+    from cnnlab.preprocess import prepare, style_for_dataset
 
     pictures = drawings(calls + 1)
     result = {}

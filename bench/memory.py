@@ -49,7 +49,8 @@ def child(case: str, quick: bool) -> None:
         dataset = load_dataset(dataset_name)
         out["source"] = dataset.source
     elif what == "cnnlab":
-        from cnnlab.training import TrainConfig, train
+        from cnnlab.config import TrainConfig
+        from cnnlab.training import train
 
         run = train(TrainConfig.from_preset(preset, dataset_name, epochs=1))
         out.update(status=run.status, test_accuracy=run.test_accuracy, source=run.dataset_source)

@@ -85,7 +85,9 @@ def main() -> None:
     import numpy as np
 
     from cnnlab.datasets import load_dataset
-    from cnnlab.training import TrainConfig, train, training_precision
+    from cnnlab.config import TrainConfig
+    from cnnlab.precision import training_precision
+    from cnnlab.training import train
 
     name = "time_to_accuracy" + (f"-{args.tag}" if args.tag else "")
     result = {"machine": common.machine(with_tensorflow=True), "quick": args.quick, "overrides": overrides,

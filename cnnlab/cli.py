@@ -55,7 +55,7 @@ def cmd_datasets(args) -> None:
 
 
 def cmd_presets(args) -> None:
-    from cnnlab.architectures import PRESETS
+    from cnnlab.presets import PRESETS
 
     if args.json:
         _print_json([{"id": p.id, "title": p.title, "dataset": p.dataset, "optimizer": p.optimizer,
@@ -77,8 +77,8 @@ def _dataset_shape(name: str) -> tuple[tuple[int, int, int], int]:
 
 
 def cmd_summary(args) -> None:
-    from cnnlab.architectures import check_stack
-    from cnnlab.training import TrainConfig
+    from cnnlab.network import check_stack
+    from cnnlab.config import TrainConfig
 
     config = TrainConfig.from_preset(args.arch, args.dataset)
     image_shape, num_classes = _dataset_shape(args.dataset)
@@ -99,7 +99,8 @@ def cmd_summary(args) -> None:
 
 
 def cmd_train(args) -> None:
-    from cnnlab.training import TrainConfig, train
+    from cnnlab.config import TrainConfig
+    from cnnlab.training import train
 
     config = TrainConfig.from_preset(
         args.arch, args.dataset, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
@@ -163,7 +164,8 @@ def cmd_runs(args) -> None:
 
 def cmd_predict(args) -> None:
     from cnnlab.inference import Classifier
-    from cnnlab.preprocess import prepare, read_image, style_for_dataset
+    from cnnlab.imagefiles import read_image
+    from cnnlab.preprocess import prepare, style_for_dataset
 
     classifier = Classifier.from_run(args.run)
     style = style_for_dataset(classifier.dataset)  # e.g. Fashion-MNIST fills the frame, MNIST does not

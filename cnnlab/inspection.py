@@ -6,7 +6,7 @@
   per-class accuracy and the galleries of mistakes are all computed from that one array.
 - `saliency` and `grad_cam`: which pixels (or regions) the score of one class depends on most.
 
-Models are the ones `cnnlab.architectures.build_model` makes: uint8 pixels in, a Rescaling layer
+Models are the ones `cnnlab.network.build_model` makes: uint8 pixels in, a Rescaling layer
 first, the student's layers (conv1, pool1, ...), and a Dense softmax layer named "output".
 TensorFlow is imported inside the functions, so importing this module is instant.
 """

@@ -16,50 +16,25 @@ Pipelines (the `style` argument of `prepare`):
   only) -> crop (the middle, to the model's shape) -> scale.
 `style_for_dataset` says which one a model trained on a given dataset needs.
 
-`read_image` opens uploaded files safely (size limits, damaged files, animations, odd colour
-modes, transparency, phone rotation). Pure NumPy + Pillow: no TensorFlow, no Streamlit.
+Files are opened by cnnlab.imagefiles; the small operations the steps use are in
+cnnlab.picture_ops. Pure NumPy + Pillow: no TensorFlow, no Streamlit.
 """
 from __future__ import annotations
 
-import io
-import math
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO, Union
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from PIL import Image, ImageColor, ImageOps
-from PIL import BmpImagePlugin, GifImagePlugin, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
+from PIL import Image
 
-from cnnlab.settings import CnnlabError
-
-MAX_PIXELS = 40_000_000  # bigger than any phone photo; beyond it, refuse before decoding
-MAX_BYTES = 20_000_000  # 20 MB: the largest upload worth decoding for a 28x28 or 32x32 model
-READABLE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # only these decoders ever run (phone MPO JPEGs included)
-WORKING_SIZE = 1024  # big pictures are shrunk to this longer side first: plenty for a 32-pixel input
+from cnnlab import picture_ops as ops
+from cnnlab.imagefiles import WORKING_SIZE, LoadedImage, as_uint8, round_to_uint8, to_rgb_or_l
 
 # How each dataset's pictures were made: the share of the frame the drawing's longer side fills
 # (MNIST: 20 of 28 pixels, a 4-pixel black border; Fashion-MNIST: all 28) and what is centred
 # (MNIST: the centre of mass; Fashion-MNIST: the outline's box). Fractions, so 64x64 works too.
 FILL = {"digit": 20 / 28, "fashion": 1.0}
-MIN_STROKE = 2.0  # thinnest stroke, in output pixels, left after shrinking (MNIST's are mostly 1.6-2.9)
-EMPTY_CONTRAST = 24  # ink must stand this far (of 255) above the background's noise; pure blue on black is 29
-
-ImageSource = Union[bytes, bytearray, str, os.PathLike, BinaryIO]
 SWITCHED_OFF = "you switched it off"
-
-
-class ImageError(CnnlabError):
-    """A picture that cannot be used: empty, not an image, damaged, or too large."""
-
-
-@dataclass
-class LoadedImage:
-    """A picture read from a file: an RGB or L (grayscale) image, and notes on what was changed."""
-
-    image: Image.Image
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,201 +76,6 @@ class Prepared:
         raise KeyError(key)
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading files
-
-
-def read_image(source: ImageSource) -> LoadedImage:
-    """Open a picture from bytes, a path or a binary file-like object (e.g. a Streamlit upload).
-
-    Raises ImageError with a one-sentence message for anything unusable. Returns an RGB or L image:
-    animations give their first frame, phone photos are turned upright (EXIF), 16-bit and float
-    pictures are scaled to 0-255, CMYK becomes RGB and transparency is filled (`_fill_transparency`).
-    """
-    data, label = _read_bytes(source)
-    if not data:
-        raise ImageError(f"{label} is empty (0 bytes); choose a picture file such as a PNG or JPEG.")
-    # Check the size the header claims before Pillow opens or decodes anything, so a tiny file
-    # claiming a gigantic picture (a "decompression bomb") costs nothing, and no global Pillow
-    # setting or warnings filter has to change (both would be unsafe with several users at once).
-    claimed = _claimed_size(data)
-    if claimed and claimed[0] * claimed[1] > MAX_PIXELS:
-        raise ImageError(_too_large_message(claimed))
-    try:
-        img = Image.open(io.BytesIO(data), formats=READABLE_FORMATS)
-    except Image.UnidentifiedImageError:
-        raise ImageError(f"{label} is not an image Pillow can read (PNG, JPEG, GIF, BMP or WebP); "
-                         "choose a picture in one of those formats.") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # if the check above missed it
-        raise ImageError(_too_large_message(claimed)) from None
-    except Exception:
-        raise ImageError(f"{label} is damaged (its header cannot be read); "
-                         "save or download it again and retry.") from None
-    if img.size[0] * img.size[1] > MAX_PIXELS:
-        raise ImageError(_too_large_message(img.size))
-
-    notes = []
-    try:
-        if getattr(img, "is_animated", False):
-            img.seek(0)
-            notes.append(f"The {img.format} is animated; its first frame is used.")
-        if img.format == "JPEG":
-            img.draft(None, (WORKING_SIZE, WORKING_SIZE))  # big photos decode at 1/2, 1/4 or 1/8 size: faster
-        img.load()  # decode everything now, inside the try, so a cut-short file fails here
-    except Exception:  # Pillow's ImageFile.LOAD_TRUNCATED_IMAGES is left False, so cut-short files land here
-        raise ImageError(f"{label} is damaged or cut short (the picture data stops early); "
-                         "save or download it again and retry.") from None
-    try:
-        if img.getexif().get(0x0112, 1) in range(2, 9):  # EXIF "Orientation": how the camera was held
-            img = ImageOps.exif_transpose(img)
-            notes.append("The photo was turned upright, as its camera recorded.")
-    except Exception:
-        notes.append("The photo's camera information (EXIF) is damaged, so it was not turned upright.")
-    image, more = _to_rgb_or_l(img, label)
-    return LoadedImage(image, notes + more)
-
-
-def _read_bytes(source: ImageSource) -> tuple[bytes, str]:
-    """All of the file's bytes (refusing more than MAX_BYTES) and a label for messages."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data, label = bytes(source), "The file"
-    elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        label = f"'{path.name}'"
-        if not path.is_file():
-            raise ImageError(f"There is no file at {path}; check the path and try again.")
-        try:
-            if path.stat().st_size > MAX_BYTES:
-                raise ImageError(_too_many_bytes_message(label, path.stat().st_size))
-            data = path.read_bytes()
-        except OSError as e:
-            raise ImageError(f"{label} cannot be read ({e.strerror}); check its permissions.") from None
-    elif hasattr(source, "read"):
-        name = getattr(source, "name", None)
-        label = f"'{Path(str(name)).name}'" if isinstance(name, (str, os.PathLike)) and str(name) else "The file"
-        try:
-            source.seek(0)  # from the start, e.g. a Streamlit upload already shown with st.image
-        except (AttributeError, OSError, ValueError):
-            pass  # a stream that cannot rewind: read what is left
-        data = source.read(MAX_BYTES + 1)
-        if isinstance(data, str):
-            raise ImageError(f"{label} was opened as text; open it in binary mode ('rb').")
-    else:
-        raise TypeError(f"read_image needs bytes, a path or a binary file, not {type(source).__name__}")
-    if len(data) > MAX_BYTES:
-        raise ImageError(_too_many_bytes_message(label, len(data)))
-    return data, label
-
-
-def _too_many_bytes_message(label: str, size: int) -> str:
-    more = "over " if size == MAX_BYTES + 1 else ""  # a file-like object is read only up to the limit
-    return f"{label} is {more}{size / 1e6:.1f} MB, too large; use a file under {MAX_BYTES // 1_000_000} MB."
-
-
-def _too_large_message(size: tuple[int, int] | None) -> str:
-    what = f"{size[0]} x {size[1]} pixels" if size else "enormous"
-    return f"The image is {what}, too large to open safely; use one under {MAX_PIXELS // 1_000_000} megapixels."
-
-
-def _claimed_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the header alone, or None when no allowed format recognises it.
-
-    A format plugin called directly reads only the header, and skips Pillow's own
-    decompression-bomb check, which would raise or warn before we can give a clear message.
-    """
-    for name in READABLE_FORMATS:
-        factory, accept = Image.OPEN.get(name, (None, None))
-        if factory is None or (accept is not None and not accept(data[:16])):
-            continue
-        try:
-            return factory(io.BytesIO(data), None).size
-        except Exception:
-            continue
-    return None
-
-
-def _to_rgb_or_l(img: Image.Image, label: str = "The picture") -> tuple[Image.Image, list[str]]:
-    """Any Pillow mode -> RGB or L, scaling deep pictures to 0-255 and filling transparency."""
-    mode = img.mode
-    if mode in ("RGB", "L"):
-        return img, []
-    if mode == "1":
-        return img.convert("L"), []
-    if mode.startswith("I") or mode == "F":
-        return _deep_to_l(np.asarray(img), mode), []
-    if mode in ("RGBA", "RGBa", "LA", "La", "PA") or (mode == "P" and "transparency" in img.info):
-        return _fill_transparency(img)
-    try:
-        return img.convert("RGB"), []  # P, CMYK, YCbCr ...
-    except Exception:
-        raise ImageError(f"{label} uses the colour mode {mode}, which cnnlab cannot convert; "
-                         "save it as an ordinary RGB or grayscale PNG or JPEG.") from None
-
-
-def _deep_to_l(values: np.ndarray, mode: str) -> Image.Image:
-    """16-bit, 32-bit and float grayscale -> 8-bit, keeping the picture's brightness."""
-    x = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    top = float(x.max()) if x.size else 0.0
-    if mode.startswith("I;16") or (mode == "I" and 255 < top <= 65535):
-        x = x / 257  # 0-65535 -> 0-255
-    elif mode == "F" and 0 < top <= 1.0:
-        x = x * 255  # floats in 0-1
-    elif top > 255:
-        x = x * (255 / top)  # anything else: the brightest pixel becomes white
-    return Image.fromarray(_u8(x))
-
-
-def _fill_transparency(img: Image.Image) -> tuple[Image.Image, list[str]]:
-    """Fill see-through pixels with the background that makes the drawing readable.
-
-    Transparent means "nothing here", i.e. background. A model needs the background to contrast
-    with the ink, so behind dark ink we put white and behind light ink black (the choice follows
-    the mean brightness of the visible pixels). A black digit on a transparent background thus
-    becomes black on white (inverted later, like any paper drawing) and a white digit stays visible.
-    """
-    rgba = img.convert("RGBA")
-    grey_source = img.mode in ("LA", "La") or (img.mode in ("P", "PA") and _palette_is_grey(img))
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64)
-    notes = []
-    if alpha.min() < 255:
-        weight = alpha.sum()
-        brightness = (np.asarray(rgba.convert("L"), np.float64) * alpha).sum() / weight if weight else 255.0
-        light_ink = brightness >= 128  # nothing visible at all: black, like an empty canvas
-        backdrop = Image.new("RGBA", rgba.size, (0, 0, 0, 255) if light_ink else (255, 255, 255, 255))
-        rgba = Image.alpha_composite(backdrop, rgba)
-        behind = "black, behind the light" if light_ink else "white, behind the dark"
-        notes.append(f"See-through pixels were filled with {behind} drawing.")
-    return rgba.convert("L" if grey_source else "RGB"), notes
-
-
-def _palette_is_grey(img: Image.Image) -> bool:
-    palette = img.getpalette() or []
-    triples = np.array(palette[: len(palette) // 3 * 3]).reshape(-1, 3)
-    return bool(len(triples)) and bool((triples == triples[:, :1]).all())
-
-
-def from_canvas(rgba: np.ndarray, background: str | tuple[int, int, int] | None = None) -> Image.Image:
-    """The drawable canvas's RGBA array (H, W, 4 uint8) as an RGB picture.
-
-    Where the canvas is see-through, paint `background` (any CSS colour, e.g. "#000000" or
-    "white": the canvas's background colour, as the student saw it). With None the background is
-    chosen to contrast with the strokes, as for transparent files: streamlit-drawable-canvas's own
-    default is black strokes on a see-through background, which would vanish on black.
-    """
-    array = np.asarray(rgba)
-    if array.ndim != 3 or array.shape[2] not in (3, 4) or array.size == 0:
-        raise ValueError(f"from_canvas needs an H x W x 4 array, got shape {array.shape}")
-    strokes = Image.fromarray(np.ascontiguousarray(_to_uint8(array)))
-    if strokes.mode == "RGB":
-        return strokes
-    if background is None:
-        return _fill_transparency(strokes)[0]
-    colour = ImageColor.getrgb(background)[:3] if isinstance(background, str) else tuple(map(int, background[:3]))
-    return Image.alpha_composite(Image.new("RGBA", strokes.size, colour + (255,)), strokes).convert("RGB")
-
-
-# ---------------------------------------------------------------------------------------------
-# Preparing a picture for a model
 
 # How each named dataset's pictures were made (see the module's docstring); anything else
 # (an image folder of one's own) is left to "auto": digit-like for grey models, photo for colour.
@@ -363,12 +143,12 @@ def prepare(
 
     # Light or dark background? MNIST is white ink on black; paper is the other way round.
     lum = np.asarray(picture.convert("L") if x.ndim == 3 else x, dtype=np.float32)
-    background_was_light = bool(np.median(_border(lum)) > 127.5)
+    background_was_light = bool(np.median(ops.border(lum)) > 127.5)
     if style in FILL:  # ink on paper: empty when no ink stands out from the background
-        lo, hi = _levels(255 - lum if background_was_light else lum)
-        is_empty = bool(hi - lo < EMPTY_CONTRAST)
+        lo, hi = ops.levels(255 - lum if background_was_light else lum)
+        is_empty = bool(hi - lo < ops.EMPTY_CONTRAST)
     else:  # a photo has no ink and no background: empty only when it is one flat colour
-        is_empty = _is_flat(raw)
+        is_empty = ops.is_flat(raw)
 
     if style in FILL:
         x, more = _digit_steps(x.astype(np.float32), (height, width), style,
@@ -398,54 +178,54 @@ def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background
         x = 255 - x
         why = "the background was light" if invert == "auto" else "you asked for it"
         steps.append(Step("invert", f"Inverted ({why})", "Dark became light and light became dark: MNIST digits "
-                          "are white ink on a black background.", _u8(x)))
+                          "are white ink on a black background.", round_to_uint8(x)))
     else:
         why = SWITCHED_OFF if invert is False else "the background is already dark"
-        steps.append(Step("invert", f"Not inverted ({why})", "The picture was left as it is.", _u8(x), False, why))
+        steps.append(Step("invert", f"Not inverted ({why})", "The picture was left as it is.", round_to_uint8(x), False, why))
 
     # MNIST's background is exactly 0 and its ink reaches 255; paper grain and shadows are neither.
-    lo, hi = _levels(_luminance(x))
+    lo, hi = ops.levels(ops.luminance(x))
     if contrast and not is_empty and (lo > 0.5 or hi < 254.5):
         x = np.clip((x - lo) * (255 / (hi - lo)), 0, 255)
         steps.append(Step("contrast", "Contrast stretched", "The background was made pure black and the brightest "
-                          "ink pure white, as in MNIST; faint noise disappeared.", _u8(x)))
+                          "ink pure white, as in MNIST; faint noise disappeared.", round_to_uint8(x)))
     else:
         why = SWITCHED_OFF if not contrast else nothing if is_empty else "it is already black and white"
-        steps.append(Step("contrast", "Contrast (unchanged)", "The brightness was left as it is.", _u8(x), False, why))
+        steps.append(Step("contrast", "Contrast (unchanged)", "The brightness was left as it is.", round_to_uint8(x), False, why))
 
-    box = None if is_empty else _ink_box(_luminance(x), ignore_specks=style == "digit")
+    box = None if is_empty else ops.ink_box(ops.luminance(x), ignore_specks=style == "digit")
     if crop and box is not None:
         top, bottom, left, right = box
         before = x.shape[:2]
         x = x[top:bottom, left:right]
         steps.append(Step("crop", "Cropped to the ink", f"Everything around the drawing was cut away ({before[1]} x "
-                          f"{before[0]} -> {x.shape[1]} x {x.shape[0]}), so where you drew no longer matters.", _u8(x)))
+                          f"{before[0]} -> {x.shape[1]} x {x.shape[0]}), so where you drew no longer matters.", round_to_uint8(x)))
     else:
         why = SWITCHED_OFF if not crop else nothing if is_empty else "no light ink on a dark background was found"
         steps.append(Step("crop", "Not cropped", "The whole picture was kept, empty space included.",
-                          _u8(x), False, why))
+                          round_to_uint8(x), False, why))
 
     if fit and not is_empty:
-        x, thickened = _fit(x, size, FILL[style])
-        box_h, box_w = _box(size, FILL[style])
+        x, thickened = ops.fit(x, size, FILL[style])
+        box_h, box_w = ops.box(size, FILL[style])
         how = "leaving a black border, like MNIST digits" if style == "digit" else "like Fashion-MNIST pictures"
         thick = " Thin strokes were thickened first so they survive the shrinking." if thickened else ""
         steps.append(Step("fit", f"Fitted into {box_w} x {box_h}", f"The drawing was resized to fill a {box_w} x "
-                          f"{box_h} box without squashing it, {how}.{thick}", _u8(x)))
+                          f"{box_h} box without squashing it, {how}.{thick}", round_to_uint8(x)))
     else:
         steps.append(Step("fit", "Not fitted", "The drawing kept its size; it will simply be stretched to the "
-                          "model's size at the end.", _u8(x), False, SWITCHED_OFF if not fit else nothing))
+                          "model's size at the end.", round_to_uint8(x), False, SWITCHED_OFF if not fit else nothing))
 
     if style == "fashion":  # Fashion-MNIST centred each picture's outline box, which fitting already did
         why = "Fashion-MNIST centres each picture's outline, not its mass" if centre else SWITCHED_OFF
         steps.append(Step("centre", "Not centred by mass", "Fitting already put the outline in the middle.",
-                          _u8(x), False, why))
+                          round_to_uint8(x), False, why))
     elif centre and not is_empty:
-        x, (dy, dx) = _centre_by_mass(x, size if fit else None)
+        x, (dy, dx) = ops.centre_by_mass(x, size if fit else None)
         steps.append(Step("centre", "Centred by mass", f"The drawing was moved ({dx:+d} right, {dy:+d} down) so its "
-                          "centre of mass, the average position of the ink, is in the middle, as in MNIST.", _u8(x)))
+                          "centre of mass, the average position of the ink, is in the middle, as in MNIST.", round_to_uint8(x)))
     else:
-        steps.append(Step("centre", "Not centred", "The drawing stayed where it was.", _u8(x), False,
+        steps.append(Step("centre", "Not centred", "The drawing stayed where it was.", round_to_uint8(x), False,
                           SWITCHED_OFF if not centre else nothing))
     return x, steps
 
@@ -471,7 +251,7 @@ def _scale_step(x: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray,
     height, width, channels = shape
     h, w = x.shape[:2]
     if (h, w) != (height, width):
-        x = _resize(x, (height, width))
+        x = ops.resize(x, (height, width))
         caption = f"Resized from {w} x {h} to {width} x {height}, the size of the model's training pictures."
     else:
         caption = f"Already {width} x {height}, the size of the model's training pictures."
@@ -483,206 +263,24 @@ def _scale_step(x: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray,
         else:  # grayscale switched off: a 1-channel model can take only one of the colours
             x = x[..., :1]
             caption += " The model takes one channel, and grayscale is off, so only the red channel is kept."
-    model_input = _u8(x)
+    model_input = round_to_uint8(x)
     shown = model_input[..., 0] if channels == 1 else model_input
     return model_input, Step("scale", f"Model input ({width} x {height} x {channels})", caption, shown)
 
-
-# ---------------------------------------------------------------------------------------------
-# Small picture operations (float32 arrays, HxW grey or HxWx3 colour, values 0-255)
-
-
-def _box(size: tuple[int, int], fill: float) -> tuple[int, int]:
-    return max(1, round(size[0] * fill)), max(1, round(size[1] * fill))
-
-
-def _fit(x: np.ndarray, size: tuple[int, int], fill: float) -> tuple[np.ndarray, bool]:
-    """Resize so the longer side fills the box, keep the shape, and centre the box in the frame."""
-    height, width = size
-    box_h, box_w = _box(size, fill)
-    h, w = x.shape[:2]
-    scale = min(box_h / h, box_w / w)
-    # A thin pen line on a big canvas would fade to a faint 1-pixel trace: thicken it first.
-    # (Only when shrinking: enlarging never makes strokes fainter, and MNIST itself passes untouched.)
-    stroke = _stroke_width(_luminance(x))
-    radius = math.ceil((MIN_STROKE / scale - stroke) / 2) if scale < 1 and stroke * scale < MIN_STROKE else 0
-    if radius > 0:
-        x = _thicken(x, radius)
-        h, w = x.shape[:2]
-        scale = min(box_h / h, box_w / w)
-    new_h, new_w = max(1, min(box_h, round(h * scale))), max(1, min(box_w, round(w * scale)))
-    top, left = (height - new_h + 1) // 2, (width - new_w + 1) // 2  # odd gap: extra pixel above/left, as Fashion-MNIST
-    frame = np.zeros((height, width) + x.shape[2:], np.float32)
-    frame[top : top + new_h, left : left + new_w] = _resize(x, (new_h, new_w))
-    return frame, radius > 0
-
-
-def _centre_by_mass(x: np.ndarray, size: tuple[int, int] | None) -> tuple[np.ndarray, tuple[int, int]]:
-    """Shift the ink so its centre of mass is at (H/2, W/2): pixel (14, 14) in 28x28.
-
-    That is where MNIST's digits have it (their mean centre of mass is (13.99, 14.01) in pixel
-    coordinates), not the geometric middle 13.5. With a frame (`size`) the shift is a whole number
-    of pixels that never pushes ink out of the frame; without one (fitting switched off) the
-    picture is padded on one side instead.
-    """
-    lum = _luminance(x)
-    total = float(lum.sum())
-    if total <= 0:
-        return x, (0, 0)
-    cy = float(lum.sum(axis=1) @ np.arange(lum.shape[0])) / total
-    cx = float(lum.sum(axis=0) @ np.arange(lum.shape[1])) / total
-    h, w = lum.shape
-    if size is None:
-        pad_y, pad_x = round(h - 2 * cy), round(w - 2 * cx)
-        pads = [(max(pad_y, 0), max(-pad_y, 0)), (max(pad_x, 0), max(-pad_x, 0))] + [(0, 0)] * (x.ndim - 2)
-        return np.pad(x, pads), (max(pad_y, 0), max(pad_x, 0))
-    top, bottom, left, right = _bounds(lum > 0)
-    dy = int(np.clip(round(size[0] / 2 - cy), -top, h - bottom))
-    dx = int(np.clip(round(size[1] / 2 - cx), -left, w - right))
-    shifted = np.zeros_like(x)
-    shifted[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = \
-        x[max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
-    return shifted, (dy, dx)
-
-
-def _ink_box(lum: np.ndarray, ignore_specks: bool = True) -> tuple[int, int, int, int] | None:
-    """(top, bottom, left, right) of the ink, or None when there is none.
-
-    Clearly-ink pixels (a quarter of the way from background to the brightest) find the drawing;
-    the box then grows to take in its faint anti-aliased edge, as MNIST's boxes do, but not stray
-    specks of noise far away. Without `ignore_specks` every pixel above the background counts
-    (clothes can be darker than a quarter of the brightest and still be part of the picture).
-    """
-    lo, hi = _levels(lum)
-    strong = lum > lo + 0.25 * (hi - lo) if ignore_specks else lum > lo
-    if hi - lo < EMPTY_CONTRAST or not strong.any():
-        return None
-    top, bottom, left, right = _bounds(strong)
-    if not ignore_specks:
-        return top, bottom, left, right
-    margin = max(2, round(0.05 * max(bottom - top, right - left)))
-    top, left = max(0, top - margin), max(0, left - margin)
-    bottom, right = min(lum.shape[0], bottom + margin), min(lum.shape[1], right + margin)
-    t, b, l, r = _bounds(lum[top:bottom, left:right] > lo)
-    return top + t, top + b, left + l, left + r
-
-
-def _is_flat(x: np.ndarray) -> bool:
-    """No channel varies by EMPTY_CONTRAST or more, ignoring the most extreme 0.5% (noise, dust)."""
-    values = x.reshape(-1, x.shape[2] if x.ndim == 3 else 1)
-    values = values[:: max(1, len(values) // 100_000)].astype(np.float32)  # a sample is plenty
-    spread = np.percentile(values, 99.5, axis=0) - np.percentile(values, 0.5, axis=0)
-    return bool(spread.max() < EMPTY_CONTRAST)
-
-
-def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right), bottom and right exclusive, of the True pixels."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
-def _levels(lum: np.ndarray) -> tuple[float, float]:
-    """(background level, brightest ink) of a light-ink-on-dark picture.
-
-    The background is the median of the border plus three times its noise (median absolute
-    deviation), so paper grain and camera noise count as background; a clean canvas gives exactly
-    0. A median ignores the ink where a drawing runs off the edge.
-    """
-    border = _border(lum)
-    median = float(np.median(border))
-    noise = float(np.median(np.abs(border - median))) * 1.4826
-    return median + 3 * noise, float(lum.max())
-
-
-def _border(lum: np.ndarray) -> np.ndarray:
-    """The pixels of a strip around the edge (4% of the shorter side, at least 1 pixel)."""
-    h, w = lum.shape
-    k = max(1, round(0.04 * min(h, w)))
-    return np.concatenate([lum[:k].ravel(), lum[-k:].ravel(), lum[k:-k, :k].ravel(), lum[k:-k, -k:].ravel()])
-
-
-def _stroke_width(lum: np.ndarray) -> float:
-    """Typical stroke width in pixels: ink area divided by half its outline length.
-
-    Ink here is anything brighter than half the brightest pixel: the picture is a crop, so its
-    border is ink, not background, and `_levels` would not apply.
-    """
-    ink = np.pad(lum > lum.max() / 2, 1).astype(np.int8)
-    outline = np.abs(np.diff(ink, axis=0)).sum() + np.abs(np.diff(ink, axis=1)).sum()
-    return float(ink.sum()) / max(outline / 2, 1.0)
-
-
-def _thicken(x: np.ndarray, radius: int) -> np.ndarray:
-    """Grow bright strokes by `radius` pixels on every side (a maximum filter), padding to fit."""
-    out = np.pad(x, [(radius, radius), (radius, radius)] + [(0, 0)] * (x.ndim - 2))
-    for axis in (0, 1):
-        grown = out.copy()
-        n = out.shape[axis]
-        for step in range(1, radius + 1):
-            ahead, behind = [slice(None)] * out.ndim, [slice(None)] * out.ndim
-            ahead[axis], behind[axis] = slice(step, n), slice(0, n - step)
-            ahead, behind = tuple(ahead), tuple(behind)
-            np.maximum(grown[ahead], out[behind], out=grown[ahead])
-            np.maximum(grown[behind], out[ahead], out=grown[behind])
-        out = grown
-    return out
-
-
-def _resize(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Anti-aliased resize (Lanczos: sharp, no jagged edges), up or down, of a uint8 or float picture.
-
-    Lanczos beat area averaging (BOX) slightly on digits redrawn from MNIST, and it keeps thin lines.
-    """
-    height, width = size
-    if x.shape[:2] == (height, width):
-        return x
-    if x.dtype == np.uint8:  # photos: Pillow's fast 8-bit path, shrinking in two stages when it is big
-        return np.asarray(Image.fromarray(x).resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0))
-    planes = [x] if x.ndim == 2 else [x[..., c] for c in range(x.shape[2])]
-    resized = [np.asarray(Image.fromarray(np.ascontiguousarray(p, np.float32)).resize((width, height),
-                                                                                      Image.Resampling.LANCZOS))
-               for p in planes]
-    return np.clip(resized[0] if x.ndim == 2 else np.stack(resized, axis=2), 0, 255)
-
-
-def _luminance(x: np.ndarray) -> np.ndarray:
-    """Brightness as Pillow's "L" conversion computes it (ITU-R 601 weights)."""
-    if x.ndim == 2:
-        return x
-    return x[..., 0] * 0.299 + x[..., 1] * 0.587 + x[..., 2] * 0.114
-
-
-def _u8(x: np.ndarray) -> np.ndarray:
-    return x if x.dtype == np.uint8 else np.clip(np.rint(x), 0, 255).astype(np.uint8)
-
-
-def _to_uint8(array: np.ndarray) -> np.ndarray:
-    """Any numeric array -> uint8: floats in 0-1 are scaled up, 16-bit values scaled down."""
-    if array.dtype == np.uint8:
-        return array
-    if array.dtype == bool:
-        return array.astype(np.uint8) * 255
-    x = np.nan_to_num(array.astype(np.float64))
-    top = float(x.max()) if x.size else 0.0
-    if np.issubdtype(array.dtype, np.floating) and top <= 1.0:
-        x = x * 255
-    elif top > 255:
-        x = x * (255 / (65535 if top <= 65535 else top))
-    return _u8(x)
 
 
 def _as_picture(image: Any) -> tuple[Image.Image, list[str]]:
     """A PIL image, a LoadedImage or a NumPy array -> an RGB or L PIL image, plus notes."""
     if isinstance(image, LoadedImage):
-        picture, notes = _to_rgb_or_l(image.image)
+        picture, notes = to_rgb_or_l(image.image)
         return picture, list(image.notes) + notes
     if isinstance(image, Image.Image):
-        return _to_rgb_or_l(image)
+        return to_rgb_or_l(image)
     if isinstance(image, np.ndarray):
         array = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
         if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or array.size == 0:
             raise ValueError(f"prepare needs an H x W or H x W x 1/3/4 array, got shape {image.shape}")
-        return _to_rgb_or_l(Image.fromarray(np.ascontiguousarray(_to_uint8(array))))
+        return to_rgb_or_l(Image.fromarray(np.ascontiguousarray(as_uint8(array))))
     raise TypeError(f"prepare needs a PIL image, a LoadedImage or a NumPy array, not {type(image).__name__}")
 
 

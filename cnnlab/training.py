@@ -1,4 +1,4 @@
-"""Training: one function that trains a network and reports as it goes, and background jobs.
+"""Training: one function that trains a network and reports as it goes.
 
 `train(config)` does the whole lesson in order: load the data, build the network, fit it epoch
 by epoch, measure it on the test set, and save the run. It reports progress as events (plain
@@ -9,133 +9,25 @@ dicts) to a callback:
     {"type": "epoch", ...}   loss, accuracy, val_loss, val_accuracy, seconds, images_per_second
     {"type": "end", ...}     status (finished/stopped/diverged/failed), test metrics, run id
 
-`TrainingJob` runs `train` in a background thread, and `JobRegistry` (one per process) owns
-the jobs, so a training survives page switches and reloads in the app, and at most N train at
-once while the rest wait in a queue.
+The settings are a `cnnlab.config.TrainConfig`; `cnnlab.jobs` runs `train` in the background.
 """
 from __future__ import annotations
 
-import copy
-import dataclasses
-import functools
 import math
-import os
 import re
-import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
+from cnnlab.config import OPTIMIZERS, TrainConfig
 from cnnlab.runs import Run, new_run_id
-from cnnlab.settings import CnnlabError, max_parallel_jobs
+from cnnlab.settings import CnnlabError
 
 Event = dict[str, Any]
 
-DEFAULT_SEED = 42
-LR_SCHEDULES = ("constant", "cosine")
 WARMUP_FRACTION = 0.03  # "cosine": share of all batches spent climbing to the full learning rate
 EVALUATION_BATCH_SIZE = 512  # no gradients are kept while measuring, so bigger batches are cheap
-
-
-@dataclass
-class TrainConfig:
-    """Everything that decides how a network is trained; saved with every run."""
-
-    dataset: str = "mnist-sample"
-    architecture: str = "lenet5"  # a preset id, or "custom" with `layers` given
-    layers: list[dict] | None = None  # None: the preset's own layer stack
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
-    batch_size: int = 32
-    epochs: int = 5
-    validation_split: float = 0.1
-    seed: int = DEFAULT_SEED
-    # Augmentation: random shifts up to this fraction of the width/height, and left-right flips
-    # (flips suit photos such as CIFAR-10; they turn a 2 into something that is not a 2).
-    augment_shift: float = 0.0
-    augment_flip: bool = False
-    # How the learning rate changes while training: "constant", or "cosine": it climbs to
-    # `learning_rate` over the first few batches, then glides down to zero by the last one
-    # (big steps learn fast early on; small steps at the end settle into a good minimum).
-    lr_schedule: str = "constant"
-    # Only for image-folder datasets: the size and channel count images are converted to.
-    image_size: int | None = None
-    channels: int | None = None
-
-    @classmethod
-    def from_preset(cls, preset_id: str, dataset: str | None = None, **overrides) -> "TrainConfig":
-        """The preset's own tutorial settings, with any of them overridden."""
-        from cnnlab.architectures import PRESETS
-
-        if preset_id not in PRESETS:
-            raise CnnlabError(f"Unknown architecture {preset_id!r}; choose one of: {', '.join(PRESETS)}.")
-        preset = PRESETS[preset_id]
-        dataset = dataset or "mnist-sample"
-        config = cls(
-            dataset=dataset,
-            architecture=preset_id,
-            optimizer=preset.optimizer,
-            learning_rate=preset.learning_rate,
-            batch_size=preset.batch_size,
-            epochs=preset.epochs_by_dataset.get(dataset, preset.epochs),
-            validation_split=preset.validation_split,
-            lr_schedule=preset.lr_schedule,
-            augment_shift=preset.augment_shift,
-            augment_flip=preset.augment_flip and _is_colour(dataset),
-        )
-        return config.replace(**{k: v for k, v in overrides.items() if v is not None})
-
-    def replace(self, **changes) -> "TrainConfig":
-        return dataclasses.replace(self, **changes)
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TrainConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def layer_stack(self) -> list[dict]:
-        from cnnlab.architectures import PRESETS
-
-        if self.layers is not None:
-            return self.layers
-        if self.architecture not in PRESETS:
-            raise CnnlabError(f"Unknown architecture {self.architecture!r} and no layers given; "
-                              f"choose one of: {', '.join(PRESETS)}.")
-        return copy.deepcopy(PRESETS[self.architecture].layers)  # callers may edit their copy
-
-    def check(self) -> None:
-        """Reject settings that cannot work, with a message saying which and why."""
-        problems = []
-        if not (self.epochs >= 1):
-            problems.append("epochs must be at least 1")
-        if not (self.batch_size >= 1):
-            problems.append("batch size must be at least 1")
-        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            problems.append("learning rate must be a positive number")
-        if not (0 <= self.validation_split < 1):
-            problems.append("validation split must be at least 0 and below 1 (e.g. 0.1 for 10%)")
-        if not (0 <= self.augment_shift < 0.5):
-            problems.append("shift augmentation must be between 0 and 0.5 of the image size")
-        if self.lr_schedule not in LR_SCHEDULES:
-            problems.append(f"learning-rate schedule must be one of {', '.join(LR_SCHEDULES)}")
-        if problems:
-            raise CnnlabError("Cannot train: " + "; ".join(problems) + ".")
-
-
-def _is_colour(dataset: str) -> bool:
-    """Whether a named dataset holds colour photos (flips suit them); True for image folders,
-    whose colours are only known once read, and for unknown names, which train() refuses anyway."""
-    from cnnlab.datasets import dataset_info
-
-    try:
-        return dataset.startswith("folder:") or dataset_info(dataset).image_shape[2] == 3
-    except CnnlabError:
-        return True
 
 
 def steps_per_execution(batch_size: int) -> int:
@@ -166,57 +58,23 @@ def learning_rate_schedule(config: TrainConfig, batches_per_epoch: int):
         warmup_target=config.learning_rate, warmup_steps=warmup)
 
 
-@functools.lru_cache(maxsize=1)
-def _cpu_has_bfloat16_units() -> bool:
-    """Intel AMX (Sapphire Rapids and later): matrix units that multiply bfloat16 in hardware."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and " amx_bf16" in line for line in f)
-    except OSError:
-        return False
 
+def make_optimizer(name: str, learning_rate):
+    """The Keras optimizer for one of OPTIMIZERS. `learning_rate` may be a number or a Keras schedule.
 
-def training_precision() -> str:
-    """The Keras precision policy networks train with: "mixed_bfloat16" or "float32".
-
-    bfloat16 keeps float32's range with fewer digits; Keras keeps the weights in float32 and
-    computes in bfloat16. On a CPU with AMX units that makes training 1.1-1.8x faster per CPU
-    second, more for wider convolutions, with the same accuracy within run-to-run noise (measured:
-    bench/RESULTS.md); anywhere else bfloat16 would be emulated and slower, so "auto" uses it only
-    there (and never with a GPU, which cnnlab leaves as Keras sets it up). The saved model is always
-    float32. CNNLAB_PRECISION=auto (or mixed_bfloat16) turns it on; float32 is the default because
-    in the app, where several threads build models, a bfloat16 training failed at random with a
-    dtype mismatch in Conv2D (2 of 9 browser-test runs) that we have not yet explained.
+    "sgd" is plain gradient descent (what the fashion-bn tutorial uses); "sgd-momentum" adds
+    momentum 0.9, which usually trains much faster at the same learning rate.
     """
-    choice = os.environ.get("CNNLAB_PRECISION", "float32").strip().lower() or "float32"
-    if choice in ("float32", "mixed_bfloat16"):
-        return choice
-    if choice != "auto":
-        raise CnnlabError(f"CNNLAB_PRECISION={choice!r} is not a precision cnnlab knows; "
-                          "unset it or give auto, float32 or mixed_bfloat16.")
-    if not _cpu_has_bfloat16_units():
-        return "float32"
-    import tensorflow as tf
+    if name not in OPTIMIZERS:
+        raise CnnlabError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if isinstance(learning_rate, (int, float)) and not (0 < learning_rate <= 10):
+        raise CnnlabError(f"the learning rate must be a positive number such as 0.001, got {learning_rate!r}")
+    from keras import optimizers
 
-    return "float32" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
-
-
-def _with_precision(model, precision: str):
-    """`model` itself for float32; else a twin with the same layers and starting weights that
-    computes in `precision`. The output layer stays float32 so probabilities add up exactly."""
-    if precision == "float32":
-        return model
-    import keras
-
-    def clone(layer):
-        config = layer.get_config()
-        if layer.name != "output":
-            config["dtype"] = precision
-        return layer.__class__.from_config(config)
-
-    twin = keras.models.clone_model(model, clone_function=clone)
-    twin.set_weights(model.get_weights())
-    return twin
+    if name == "sgd-momentum":
+        return optimizers.SGD(learning_rate=learning_rate, momentum=0.9)
+    return {"adam": optimizers.Adam, "sgd": optimizers.SGD, "rmsprop": optimizers.RMSprop,
+            "adamw": optimizers.AdamW}[name](learning_rate=learning_rate)
 
 
 def _test_metrics(model, x, y) -> tuple[float, float]:
@@ -272,7 +130,7 @@ def _split(num_train: int, validation_split: float, seed: int):
     return order[n_val:], order[:n_val]
 
 
-def _plain(error: Exception) -> str:
+def plain_message(error: Exception) -> str:
     """An error's text without the terminal colour codes Keras puts in it (they show as junk in a page)."""
     return re.sub(r"\x1b\[[0-9;]*m", "", str(error))
 
@@ -354,11 +212,13 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
     CnnlabError before anything is saved. Once training has begun, nothing raises: the run ends
     with status "finished", "stopped", "diverged" or "failed" and a message saying why.
     """
-    from cnnlab.architectures import check_stack
     from cnnlab.datasets import load_dataset
+    from cnnlab.network import build_model, check_stack
 
     should_stop = should_stop or (lambda: False)
     on_event = on_event or (lambda event: None)
+
+    # 1. The settings, the pictures and the layer stack: anything impossible is refused here.
     config.check()
     dataset = load_dataset(config.dataset, image_size=config.image_size, channels=config.channels,
                            progress=progress)
@@ -367,6 +227,7 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
     if shape.error is not None:
         raise shape.error
 
+    # 2. The run record, saved at once so that the Runs page shows it while it trains.
     run = run or Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json())
     run.config = config.to_json()
     run.classes = list(dataset.classes)
@@ -376,73 +237,31 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
     run.status = "running"
     run.save()
 
-    model = training_model = None
-
-    def trained_model():
-        """`model` (float32, what is saved) holding the weights learned so far."""
-        if training_model is not model:
-            model.set_weights(training_model.get_weights())
-        return model
-
-    def emit(event: Event) -> None:
-        if event["type"] == "epoch":
-            run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
-            run.seconds += event["seconds"]
-        on_event(event)
-        if event["type"] == "epoch":
-            run.save_model(trained_model())  # after every epoch: a killed run keeps what it learned
-            run.save()
-
+    lesson = _Lesson(run, on_event)
     try:
         import keras
 
-        from cnnlab.architectures import build_model, make_optimizer
-
-        # Same seed: same starting weights, same shuffles, same dropout, so the same first epoch.
+        # 3. The network. Same seed: same starting weights, same shuffles, same dropout, so the same first epoch.
         keras.utils.set_random_seed(config.seed)
-        model = build_model(layers, dataset.image_shape, dataset.num_classes, name=config.architecture)
+        lesson.model = build_model(layers, dataset.image_shape, dataset.num_classes, name=config.architecture)
+        # 4. The pictures it trains on, and those kept aside to validate it.
         train_idx, val_idx = _split(len(dataset.y_train), config.validation_split, config.seed)
         num_batches = math.ceil(len(train_idx) / config.batch_size)
-        training_model = _with_precision(model, training_precision())
-        training_model.compile(
-            optimizer=make_optimizer(config.optimizer, learning_rate_schedule(config, num_batches)),
-            loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-            steps_per_execution=steps_per_execution(config.batch_size))
-        import tensorflow as tf
-
-        # One copy of the training images inside TensorFlow, shared by training and validation.
-        x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
-        train_data = _input_pipeline(x_train, y_train, train_idx, config.batch_size,
-                                     shuffle=True, seed=config.seed,
-                                     shift=config.augment_shift, flip=config.augment_flip)
-        val_data = (_input_pipeline(x_train, y_train, val_idx, EVALUATION_BATCH_SIZE,
-                                    shuffle=False, seed=config.seed) if len(val_idx) else None)
-        emit({"type": "start", "run_id": run.run_id, "dataset": dataset.name, "source": dataset.source,
-              "train_images": int(len(train_idx)), "validation_images": int(len(val_idx)),
-              "test_images": int(len(dataset.y_test)), "batches": num_batches,
-              "epochs": config.epochs, "parameters": int(model.count_params())})
-        reporter = _make_callback(emit, should_stop, num_batches, config.epochs, len(train_idx),
-                                  dataset.num_classes)
-        if should_stop():
-            reporter.status, reporter.message = "stopped", "Stopped before the first epoch began."
-        else:
-            training_model.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                               callbacks=[reporter, *(callbacks or [])], verbose=0, shuffle=False)
-        run.status, run.message = reporter.status, reporter.message
-        if run.status == "stopped" and run.history:
-            run.save_model(trained_model())  # keep the weights the test metrics below describe
-        if run.status != "diverged" and run.history:
-            if model is training_model:
-                test_data = _input_pipeline(dataset.x_test, dataset.y_test, np.arange(len(dataset.y_test)),
-                                            EVALUATION_BATCH_SIZE, shuffle=False, seed=config.seed)
-                test_loss, test_accuracy = model.evaluate(test_data, verbose=0)
-            else:  # measure the float32 model that was saved, not its bfloat16 twin
-                test_loss, test_accuracy = _test_metrics(trained_model(), dataset.x_test, dataset.y_test)
-            run.test_loss, run.test_accuracy = float(test_loss), float(test_accuracy)
+        lesson.compile(config, num_batches)
+        train_data, val_data = _training_data(config, dataset, train_idx, val_idx)
+        lesson.emit({"type": "start", "run_id": run.run_id, "dataset": dataset.name, "source": dataset.source,
+                     "train_images": int(len(train_idx)), "validation_images": int(len(val_idx)),
+                     "test_images": int(len(dataset.y_test)), "batches": num_batches,
+                     "epochs": config.epochs, "parameters": int(lesson.model.count_params())})
+        # 5. Epoch after epoch, until done, stopped or diverged.
+        lesson.fit(config, train_data, val_data, should_stop, num_batches, len(train_idx),
+                   dataset.num_classes, callbacks or [])
+        # 6. The final score, on test pictures it has never seen.
+        lesson.measure_on_test_set(config, dataset)
     except CnnlabError as e:
         run.status, run.message = "failed", str(e)
     except Exception as e:  # noqa: BLE001 - a crash in training ends the run, not the app
-        run.status, run.message = "failed", f"Training failed: {type(e).__name__}: {_plain(e)}"
+        run.status, run.message = "failed", f"Training failed: {type(e).__name__}: {plain_message(e)}"
     run.save()
     on_event({"type": "end", "status": run.status, "message": run.message, "run_id": run.run_id,
               "test_loss": run.test_loss, "test_accuracy": run.test_accuracy,
@@ -450,172 +269,74 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
     return run
 
 
-class TrainingJob:
-    """One training running in a background thread, watched by whoever holds the job.
+def _training_data(config: TrainConfig, dataset, train_idx, val_idx):
+    """The training batches (shuffled, augmented as configured) and the validation batches (or None)."""
+    import tensorflow as tf
 
-    Readers (a page polling every second, a test) call `snapshot()`; the thread only appends.
-    `stop()` sets a flag the Keras callback reads after the current step, or takes a job that is
-    still waiting out of the queue at once.
-    """
+    # One copy of the training images inside TensorFlow, shared by training and validation.
+    x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
+    train_data = _input_pipeline(x_train, y_train, train_idx, config.batch_size, shuffle=True, seed=config.seed,
+                                 shift=config.augment_shift, flip=config.augment_flip)
+    val_data = (_input_pipeline(x_train, y_train, val_idx, EVALUATION_BATCH_SIZE, shuffle=False, seed=config.seed)
+                if len(val_idx) else None)
+    return train_data, val_data
 
-    def __init__(self, owner: str, config: TrainConfig, registry: "JobRegistry"):
-        self.owner = owner
-        self.config = config
-        self.run = Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json())
-        self.status = "queued"  # queued -> loading -> running -> finished/stopped/diverged/failed
-        self.message = ""
-        self.events: list[Event] = []
-        self.last_batch: Event | None = None
-        self.started_at: float | None = None
-        self.download: tuple[int, int, str] | None = None  # bytes done, total, what
-        self._registry = registry
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self.thread = threading.Thread(target=self._work, name=f"cnnlab-train-{self.run.run_id}", daemon=True)
 
-    @property
-    def run_id(self) -> str:
-        return self.run.run_id
+class _Lesson:
+    """One training under way: the run it records, the network, and the events it sends."""
 
-    @property
-    def done(self) -> bool:
-        return self.status in ("finished", "stopped", "diverged", "failed")
+    def __init__(self, run: Run, on_event: Callable[[Event], None]):
+        self.run = run
+        self.on_event = on_event
+        self.model = None  # float32: what is saved
+        self.training_model = None  # what trains: the model itself, or its bfloat16 twin
 
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
+    def trained_model(self):
+        """`model` (float32, what is saved) holding the weights learned so far."""
+        if self.training_model is not self.model:
+            self.model.set_weights(self.training_model.get_weights())
+        return self.model
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._registry._wake()
+    def emit(self, event: Event) -> None:
+        run = self.run
+        if event["type"] == "epoch":
+            run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
+            run.seconds += event["seconds"]
+        self.on_event(event)
+        if event["type"] == "epoch":
+            run.save_model(self.trained_model())  # after every epoch: a killed run keeps what it learned
+            run.save()
 
-    def queue_position(self) -> int | None:
-        """1 for the next job to start, None when not waiting."""
-        return self._registry.queue_position(self)
+    def compile(self, config: TrainConfig, num_batches: int) -> None:
+        from cnnlab.precision import training_precision, with_precision
 
-    def _on_event(self, event: Event) -> None:
-        with self._lock:
-            if event["type"] == "batch":
-                self.last_batch = event  # hundreds per epoch: keep only the latest
-            else:
-                self.events.append(event)
-            if event["type"] == "start":
-                self.status = "running"
+        self.training_model = with_precision(self.model, training_precision())
+        self.training_model.compile(
+            optimizer=make_optimizer(config.optimizer, learning_rate_schedule(config, num_batches)),
+            loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+            steps_per_execution=steps_per_execution(config.batch_size))
 
-    def _on_download(self, done: int, total: int, what: str) -> None:
-        self.download = (done, total, what)
+    def fit(self, config: TrainConfig, train_data, val_data, should_stop, num_batches: int, num_train: int,
+            num_classes: int, callbacks: list) -> None:
+        reporter = _make_callback(self.emit, should_stop, num_batches, config.epochs, num_train, num_classes)
+        if should_stop():
+            reporter.status, reporter.message = "stopped", "Stopped before the first epoch began."
+        else:
+            self.training_model.fit(train_data, validation_data=val_data, epochs=config.epochs,
+                                    callbacks=[reporter, *callbacks], verbose=0, shuffle=False)
+        self.run.status, self.run.message = reporter.status, reporter.message
+        if self.run.status == "stopped" and self.run.history:
+            self.run.save_model(self.trained_model())  # keep the weights the test metrics describe
 
-    def snapshot(self) -> dict[str, Any]:
-        """A consistent copy of everything a page needs to draw the job's state."""
-        with self._lock:
-            return {
-                "run_id": self.run_id, "owner": self.owner, "status": self.status,
-                "message": self.message, "config": self.config.to_json(),
-                "history": [e for e in self.events if e["type"] == "epoch"],
-                "start": next((e for e in self.events if e["type"] == "start"), None),
-                "end": next((e for e in self.events if e["type"] == "end"), None),
-                "last_batch": self.last_batch, "queue_position": self.queue_position(),
-                "download": self.download, "stop_requested": self.stop_requested,
-            }
-
-    def _end_early(self, status: str, message: str) -> None:
-        """End a job that never got to train (stopped in the queue, or refused its settings)."""
-        self.status, self.message = status, message
-        self._on_event({"type": "end", "status": status, "message": message, "run_id": self.run_id,
-                        "test_loss": None, "test_accuracy": None, "seconds": 0.0, "epochs_done": 0})
-
-    def _work(self) -> None:
-        if not self._registry._wait_for_turn(self):
-            self._end_early("stopped", "Stopped while waiting in the queue.")
+    def measure_on_test_set(self, config: TrainConfig, dataset) -> None:
+        """Test loss and accuracy, unless nothing was learned or training blew up."""
+        run = self.run
+        if run.status == "diverged" or not run.history:
             return
-        self.started_at = time.time()
-        self.status = "loading"
-        try:
-            run = train(self.config, on_event=self._on_event, should_stop=self._stop.is_set,
-                        run=self.run, progress=self._on_download)
-            self.status, self.message = run.status, run.message
-        except CnnlabError as e:
-            self._end_early("failed", str(e))
-        except Exception as e:  # noqa: BLE001 - never let a thread die silently
-            self._end_early("failed", f"Training failed: {type(e).__name__}: {_plain(e)}")
-        finally:
-            self._registry._finished(self)
-
-
-class JobRegistry:
-    """All training jobs of this process: at most `max_parallel` train at once, first come first
-    served; the rest wait in a queue. Keyed by owner (a browser session) so each student's page
-    finds its own job again after a rerun, a page switch or a reload."""
-
-    def __init__(self, max_parallel: int | None = None):
-        self.max_parallel = max_parallel or max_parallel_jobs()
-        self._jobs: list[TrainingJob] = []
-        self._waiting: list[TrainingJob] = []
-        self._running: set[TrainingJob] = set()
-        self._cond = threading.Condition()
-
-    def submit(self, owner: str, config: TrainConfig) -> TrainingJob:
-        """Queue a training for `owner` and start it as soon as a slot is free.
-
-        Settings that cannot work are refused here, before anything is queued."""
-        config.check()
-        job = TrainingJob(owner, config, self)
-        with self._cond:
-            self._jobs.append(job)
-            self._waiting.append(job)
-        job.thread.start()
-        return job
-
-    def latest(self, owner: str) -> TrainingJob | None:
-        with self._cond:
-            mine = [j for j in self._jobs if j.owner == owner]
-        return mine[-1] if mine else None
-
-    def active(self, owner: str | None = None) -> list[TrainingJob]:
-        with self._cond:
-            return [j for j in self._jobs if not j.done and (owner is None or j.owner == owner)]
-
-    def find(self, run_id: str) -> TrainingJob | None:
-        with self._cond:
-            return next((j for j in self._jobs if j.run_id == run_id), None)
-
-    def queue_position(self, job: TrainingJob) -> int | None:
-        with self._cond:
-            return self._waiting.index(job) + 1 if job in self._waiting else None
-
-    def _wake(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
-
-    def _wait_for_turn(self, job: TrainingJob) -> bool:
-        """Block until `job` is first in line and a slot is free. False if stopped meanwhile."""
-        with self._cond:
-            while True:
-                if job._stop.is_set():
-                    self._waiting.remove(job)
-                    self._cond.notify_all()
-                    return False
-                if self._waiting[0] is job and len(self._running) < self.max_parallel:
-                    self._waiting.remove(job)
-                    self._running.add(job)
-                    self._cond.notify_all()
-                    return True
-                self._cond.wait(timeout=1.0)
-
-    def _finished(self, job: TrainingJob) -> None:
-        with self._cond:
-            self._running.discard(job)
-            self._cond.notify_all()
-
-
-_registry: JobRegistry | None = None
-_registry_lock = threading.Lock()
-
-
-def job_registry() -> JobRegistry:
-    """The process-wide registry (created on first use, with the CNNLAB_MAX_JOBS setting)."""
-    global _registry
-    with _registry_lock:
-        if _registry is None:
-            _registry = JobRegistry()
-        return _registry
+        if self.model is self.training_model:
+            test_data = _input_pipeline(dataset.x_test, dataset.y_test, np.arange(len(dataset.y_test)),
+                                        EVALUATION_BATCH_SIZE, shuffle=False, seed=config.seed)
+            test_loss, test_accuracy = self.model.evaluate(test_data, verbose=0)
+        else:  # measure the float32 model that was saved, not its bfloat16 twin
+            test_loss, test_accuracy = _test_metrics(self.trained_model(), dataset.x_test, dataset.y_test)
+        run.test_loss, run.test_accuracy = float(test_loss), float(test_accuracy)

@@ -10,7 +10,8 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.inference import DEFAULT_THRESHOLD, verdict
-from cnnlab.preprocess import from_canvas, prepare, style_for_dataset
+from cnnlab.imagefiles import from_canvas
+from cnnlab.preprocess import prepare, style_for_dataset
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.ui import classify as ui

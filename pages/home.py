@@ -1,7 +1,7 @@
 """Home: what cnnlab is, what is available on this machine, and where to start."""
 import streamlit as st
 
-from cnnlab.architectures import PRESETS
+from cnnlab.presets import PRESETS
 from cnnlab.datasets import DATASET_NAMES, availability, dataset_info
 from cnnlab.ui.layout import page_header, sidebar_status
 

@@ -14,14 +14,14 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import inspection
-from cnnlab.architectures import check_stack
+from cnnlab.network import check_stack
 from cnnlab.charts import inspection as charts
 from cnnlab.datasets import Dataset, availability, load_dataset
 from cnnlab.images import enlarge, to_uint8
 from cnnlab.inference import Classifier
 from cnnlab.runs import Run, load_run
 from cnnlab.settings import CnnlabError
-from cnnlab.training import TrainConfig
+from cnnlab.config import TrainConfig
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.models import current_classifier
 from cnnlab.ui.state import choices

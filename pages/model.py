@@ -7,8 +7,9 @@ import copy
 import pandas as pd
 import streamlit as st
 
-from cnnlab.architectures import (ACTIVATIONS, LAYER_TYPES, PRESETS, ArchitectureError, ShapeCheck,
-                                  check_stack, output_size_formula, validate_layer)
+from cnnlab.layers import ACTIVATIONS, LAYER_TYPES, ArchitectureError, validate_layer
+from cnnlab.network import ShapeCheck, check_stack, output_size_formula
+from cnnlab.presets import PRESETS
 from cnnlab.charts.network import format_shape, parameter_bars, shape_flow
 from cnnlab.datasets import DEFAULT_DATASET, FOLDER_PREFIX, dataset_info
 from cnnlab.settings import CnnlabError

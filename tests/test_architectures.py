@@ -6,9 +6,11 @@ import sys
 
 import pytest
 
-from cnnlab.architectures import (LAYER_TYPES, OPTIMIZERS, PRESETS, ArchitectureError, build_model,
-                                  check_stack, default_layer, describe_layer, make_optimizer,
-                                  output_size_formula, validate_layer)
+from cnnlab.config import OPTIMIZERS
+from cnnlab.layers import LAYER_TYPES, ArchitectureError, default_layer, describe_layer, validate_layer
+from cnnlab.network import build_model, check_stack, output_size_formula
+from cnnlab.presets import PRESETS
+from cnnlab.training import make_optimizer
 from cnnlab.settings import CnnlabError
 
 MNIST, CIFAR = (28, 28, 1), (32, 32, 3)
@@ -32,7 +34,7 @@ def error_of(layers, shape=MNIST):
 
 
 def test_importing_does_not_load_tensorflow():
-    code = "import sys, cnnlab.architectures; print(any(m in sys.modules for m in ('keras', 'tensorflow')))"
+    code = "import sys, cnnlab.layers, cnnlab.network, cnnlab.presets; print(any(m in sys.modules for m in ('keras', 'tensorflow')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

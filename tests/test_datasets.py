@@ -21,12 +21,13 @@ import numpy as np
 import pytest
 
 from cnnlab import datasets
+from cnnlab.datasets import download, folders, idx
 from cnnlab.datasets import DatasetError, availability, clear_cache, dataset_info, load_dataset
 from cnnlab.settings import CnnlabError
 
 import fixtures_data as fx
 
-REAL_DOWNLOAD = datasets._download
+REAL_DOWNLOAD = download.fetch
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
@@ -39,7 +40,7 @@ def offline(url, dest, progress=None, *, sha256=None):
 def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setattr(datasets, "_download", offline)
+    monkeypatch.setattr(download, "fetch", offline)
     clear_cache()
     yield
     clear_cache()
@@ -246,7 +247,7 @@ def fake_download_from(tmp_path: Path, calls: list):
 def test_download_when_nothing_is_local(tmp_path, data_dir, monkeypatch):
     arrays = fx.write_keras_mnist_npz(tmp_path / "remote" / "mnist.npz")
     calls, reports = [], []
-    monkeypatch.setattr(datasets, "_download", fake_download_from(tmp_path, calls))
+    monkeypatch.setattr(download, "fetch", fake_download_from(tmp_path, calls))
     assert availability("mnist") == (
         False, "download from https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz (11 MB)")
     ds = load_dataset("mnist", progress=lambda done, total, message: reports.append((done, total, message)))
@@ -262,7 +263,7 @@ def test_download_when_nothing_is_local(tmp_path, data_dir, monkeypatch):
 def test_fashion_download_fetches_four_files(tmp_path, data_dir, monkeypatch):
     arrays = fx.write_idx_files(tmp_path / "remote")
     calls = []
-    monkeypatch.setattr(datasets, "_download", fake_download_from(tmp_path, calls))
+    monkeypatch.setattr(download, "fetch", fake_download_from(tmp_path, calls))
     assert_arrays(load_dataset("fashion-mnist"), *arrays)
     assert sorted(url.rsplit("/", 1)[-1] for url in calls) == sorted(f"{s}.gz" for s in fx.IDX_STEMS)
 
@@ -270,7 +271,7 @@ def test_fashion_download_fetches_four_files(tmp_path, data_dir, monkeypatch):
 def test_cifar_download_is_read_from_the_archive(tmp_path, data_dir, monkeypatch):
     batches = fx.cifar_batches()
     fx.write_cifar_archive(tmp_path / "remote" / "cifar-10-python.tar.gz", batches)
-    monkeypatch.setattr(datasets, "_download", fake_download_from(tmp_path, []))
+    monkeypatch.setattr(download, "fetch", fake_download_from(tmp_path, []))
     assert_arrays(load_dataset("cifar10"), *fx.cifar_expected(batches))
     assert (data_dir / "cifar10" / "cifar-10-python.tar.gz").is_file()
 
@@ -312,7 +313,7 @@ def test_availability_reads_no_pixels(data_dir, monkeypatch):
     for stem in fx.IDX_STEMS:  # garbage files: availability must not notice, only loading does
         (data_dir / "fashion-mnist").mkdir(parents=True, exist_ok=True)
         (data_dir / "fashion-mnist" / f"{stem}.gz").write_bytes(b"garbage")
-    monkeypatch.setattr(datasets, "read_idx", lambda path: pytest.fail("availability read a file"))
+    monkeypatch.setattr(idx, "read_idx", lambda path: pytest.fail("availability read a file"))
     assert availability("fashion-mnist")[0] is True
     assert availability("cifar10")[0] is False and "(170 MB)" in availability("cifar10")[1]
     assert availability("fashion-mnist")[1].startswith("data folder")
@@ -322,14 +323,14 @@ def test_availability_reads_no_pixels(data_dir, monkeypatch):
 
 def test_loaded_once_even_from_many_threads(data_dir, monkeypatch):
     fx.write_idx_files(data_dir / "mnist")
-    reads, real_read_idx = [], datasets.read_idx
+    reads, real_read_idx = [], idx.read_idx
 
     def slow_read_idx(path):
         reads.append(path)
         time.sleep(0.05)  # make the threads overlap
         return real_read_idx(path)
 
-    monkeypatch.setattr(datasets, "read_idx", slow_read_idx)
+    monkeypatch.setattr(idx, "read_idx", slow_read_idx)
     results = []
     threads = [threading.Thread(target=lambda: results.append(load_dataset("mnist"))) for _ in range(8)]
     for t in threads:
@@ -489,10 +490,10 @@ def test_real_cifar_jpeg_folder(real_cifar_folder, monkeypatch):
     assert np.bincount(ds.y_train).tolist() == [5000] * 10 and np.bincount(ds.y_test).tolist() == [1000] * 10
     assert np.allclose(ds.x_train.reshape(-1, 3)[::97].mean(axis=0), (125.3, 123.0, 113.9), atol=1.5)
     # Pictures decoded afresh from their files equal what was loaded, labels too (a stale copy would not).
-    listing = datasets._list_image_folder(real_cifar_folder / "cifar10", datasets.CIFAR10_CLASSES)
+    listing = folders.list_image_folder(real_cifar_folder / "cifar10", datasets.CIFAR10_CLASSES)
     for i in np.random.default_rng().choice(len(listing.train), 200, replace=False):
         path, label = listing.train[i]
-        assert np.array_equal(datasets._read_image(path, 32, 3), ds.x_train[i]) and ds.y_train[i] == label
+        assert np.array_equal(folders.read_picture(path, 32, 3), ds.x_train[i]) and ds.y_train[i] == label
         assert Path(path).parent.name == datasets.CIFAR10_CLASSES[label]
     clear_cache()
     again = load_dataset("cifar10")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cnnlab import runs
-from cnnlab.architectures import build_model
+from cnnlab.network import build_model
 from cnnlab.inference import DEFAULT_THRESHOLD, Classifier, Verdict, verdict
 
 DIGITS = [str(d) for d in range(10)]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cnnlab import inspection
-from cnnlab.architectures import build_model, check_stack
+from cnnlab.network import build_model, check_stack
 from cnnlab.charts import inspection as charts
 from cnnlab.inspection import InspectionError
 

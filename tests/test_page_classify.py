@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import runs
-from cnnlab.architectures import build_model
+from cnnlab.network import build_model
 from cnnlab.ui import classify as ui
 from cnnlab.ui.state import LabChoices, choices_for
 

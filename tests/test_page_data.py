@@ -10,8 +10,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import datasets
-from cnnlab.datasets import DIGIT_CLASSES, FASHION_CLASSES
+from cnnlab import datasets, settings
+from cnnlab.datasets import DIGIT_CLASSES, FASHION_CLASSES, download
 
 import fixtures_data as fx
 
@@ -74,16 +74,16 @@ def test_cifar10_not_on_this_computer_offers_a_download_and_explains_the_failure
     def offline(url, dest, progress=None, *, sha256=None):
         raise urllib.error.URLError("no network in tests")
 
-    monkeypatch.setattr(datasets, "_download", offline)
+    monkeypatch.setattr(download, "fetch", offline)
     at = open_page()
     at.selectbox(key="dataset_choice").set_value("cifar10").run()
     assert not at.exception and not at.error  # nothing downloaded unasked
-    download = at.button(key="download_dataset")
-    assert download.label == "Download CIFAR-10 (small colour photos) (170 MB)"
-    download.click().run()
+    button = at.button(key="download_dataset")
+    assert button.label == "Download CIFAR-10 (small colour photos) (170 MB)"
+    button.click().run()
     assert not at.exception
     message = at.error[0].value
-    assert "cifar-10-python.tar.gz" in message and str(datasets.settings.data_dir() / "cifar10") in message
+    assert "cifar-10-python.tar.gz" in message and str(settings.data_dir() / "cifar10") in message
     assert not at.get("image")
     # The message stays until another try, and the bundled samples still work.
     at.run()
@@ -97,7 +97,7 @@ def test_download_button_fetches_the_dataset_with_a_progress_bar(tmp_path, monke
     fx.write_keras_mnist_npz(remote, n_train=40, n_test=10)
     reports = []
 
-    def download(url, dest, progress=None, *, sha256=None):  # "fetches" the file from a local folder
+    def fake_fetch(url, dest, progress=None, *, sha256=None):  # "fetches" the file from a local folder
         data = remote.read_bytes()
         for done in (len(data) // 2, len(data)):
             progress(done, len(data), f"Downloading {dest.name}")  # draws the page's progress bar
@@ -105,7 +105,7 @@ def test_download_button_fetches_the_dataset_with_a_progress_bar(tmp_path, monke
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
 
-    monkeypatch.setattr(datasets, "_download", download)
+    monkeypatch.setattr(download, "fetch", fake_fetch)
     datasets.clear_cache()  # this test's tiny "mnist" must neither come from nor stay in the cache
     try:
         at = open_page()

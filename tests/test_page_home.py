@@ -22,7 +22,7 @@ def test_the_modules_behind_home_and_data_do_not_import_tensorflow():
     """Home and Data must open in about a second; importing TensorFlow alone takes ~3 s."""
     import subprocess
 
-    code = ("import sys, cnnlab.datasets, cnnlab.architectures, cnnlab.runs, cnnlab.training, "
+    code = ("import sys, cnnlab.datasets, cnnlab.layers, cnnlab.network, cnnlab.presets, cnnlab.runs, cnnlab.training, "
             "cnnlab.preprocess, cnnlab.ui.state, cnnlab.ui.layout; "
             "sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

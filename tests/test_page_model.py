@@ -6,7 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.architectures import PRESETS, check_stack
+from cnnlab.network import check_stack
+from cnnlab.presets import PRESETS
 from cnnlab.charts.network import format_shape, parameter_bars, shape_flow
 from cnnlab.ui.state import choices_for as lab_choices
 

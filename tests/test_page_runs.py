@@ -13,7 +13,7 @@ import uuid
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import runs
-from cnnlab.training import TrainConfig
+from cnnlab.config import TrainConfig
 from cnnlab.ui.state import choices_for as lab_choices
 from conftest import open_app_page
 

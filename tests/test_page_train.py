@@ -7,7 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.runs import Run, new_run_id
-from cnnlab.training import TrainConfig, job_registry
+from cnnlab.config import TrainConfig
+from cnnlab.jobs import job_registry
 from cnnlab.ui.state import choices_for as lab_choices
 from conftest import open_app_page, wait_for
 

@@ -1,4 +1,4 @@
-"""Tests for cnnlab.preprocess: drawn and uploaded pictures -> model input, and safe file reading."""
+"""Tests for cnnlab.preprocess and cnnlab.imagefiles: drawn and uploaded pictures -> model input, and safe file reading."""
 from __future__ import annotations
 
 import gzip
@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFile
 
-from cnnlab import preprocess as pp
-from cnnlab.preprocess import ImageError, LoadedImage, from_canvas, prepare, read_image, style_for_dataset
+from cnnlab import imagefiles
+from cnnlab.imagefiles import ImageError, LoadedImage, from_canvas, read_image
+from cnnlab.preprocess import prepare, style_for_dataset
 from cnnlab.settings import CnnlabError
 
 MNIST_SHAPE = (28, 28, 1)
@@ -537,7 +538,7 @@ def test_paths_and_file_objects(tmp_path):
 
 def test_too_many_bytes(monkeypatch, tmp_path):
     data = to_bytes(noisy_photo(), "PNG")
-    monkeypatch.setattr(pp, "MAX_BYTES", len(data) - 1)
+    monkeypatch.setattr(imagefiles, "MAX_BYTES", len(data) - 1)
     for source in (data, io.BytesIO(data)):
         with pytest.raises(ImageError, match="too large; use a file under"):
             read_image(source)

@@ -11,7 +11,9 @@ import pytest
 
 from cnnlab import runs
 from cnnlab.settings import CnnlabError
-from cnnlab.training import JobRegistry, TrainConfig, train
+from cnnlab.config import TrainConfig
+from cnnlab.jobs import JobRegistry
+from cnnlab.training import train
 from conftest import wait_for
 
 # Small enough to train in a second or two, real enough to learn.
@@ -63,6 +65,7 @@ def test_a_huge_learning_rate_diverges_with_a_helpful_message():
     ({"epochs": 0}, "epochs"),
     ({"validation_split": 1.0}, "validation split"),
     ({"dataset": "no-such-dataset"}, "no-such-dataset"),
+    ({"optimizer": "adagrad"}, "optimizer must be one of adam, sgd"),  # refused, not a saved "failed" run
 ])
 def test_impossible_settings_are_refused_before_anything_is_saved(changes, words):
     with pytest.raises(CnnlabError, match=words):
@@ -155,7 +158,7 @@ def test_cosine_schedule_warms_up_then_decays_to_zero_and_constant_stays_a_numbe
 
 
 def test_presets_bring_their_schedule_augmentation_and_epochs_per_dataset():
-    from cnnlab.architectures import PRESETS
+    from cnnlab.presets import PRESETS
 
     for preset_id in ("lenet5", "mnist-basic", "cifar-basic", "tf-tutorial", "fashion-bn"):
         config = TrainConfig.from_preset(preset_id, PRESETS[preset_id].dataset)
@@ -176,7 +179,7 @@ def test_bfloat16_training_saves_a_float32_model_whose_test_score_is_the_one_rep
     import numpy as np
 
     from cnnlab.datasets import load_dataset
-    from cnnlab.training import training_precision
+    from cnnlab.precision import training_precision
 
     monkeypatch.setenv("CNNLAB_PRECISION", "mixed_bfloat16")
     assert training_precision() == "mixed_bfloat16"

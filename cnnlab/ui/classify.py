@@ -15,7 +15,8 @@ from PIL import Image
 
 from cnnlab.charts.style import TRAINING, VALIDATION, styled
 from cnnlab.images import enlarge
-from cnnlab.preprocess import ImageError, LoadedImage, Prepared, read_image
+from cnnlab.imagefiles import ImageError, LoadedImage, read_image
+from cnnlab.preprocess import Prepared
 from cnnlab.ui.state import choices
 
 CANVAS_SIZE = 280  # 10x MNIST's 28: big enough to draw on with a mouse or a finger

@@ -12,7 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from cnnlab.architectures import ACTIVATIONS, LAYER_TYPES, LayerRow, Param, ShapeCheck, default_layer
+from cnnlab.layers import ACTIVATIONS, LAYER_TYPES, Param, default_layer
+from cnnlab.network import LayerRow, ShapeCheck
 from cnnlab.charts.network import format_shape
 from cnnlab.ui.state import choices
 

@@ -12,11 +12,13 @@ from typing import Any
 
 import streamlit as st
 
-from cnnlab.architectures import OPTIMIZERS, PRESETS
+from cnnlab.config import OPTIMIZERS
+from cnnlab.presets import PRESETS
 from cnnlab.charts.training import FIRST_POINT_NOTE, training_curves
 from cnnlab.curves import read_curves
 from cnnlab.runs import Run
-from cnnlab.training import LR_SCHEDULES, TrainConfig, TrainingJob, job_registry
+from cnnlab.config import LR_SCHEDULES, TrainConfig
+from cnnlab.jobs import TrainingJob, job_registry
 from cnnlab.ui.state import choices, lab_id
 
 POLL_SECONDS = 1.0
