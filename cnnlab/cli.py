@@ -100,6 +100,7 @@ def cmd_summary(args) -> None:
 
 def cmd_train(args) -> None:
     from cnnlab.config import TrainConfig
+    from cnnlab.runs import FAILED_STATUSES
     from cnnlab.training import train
 
     config = TrainConfig.from_preset(
@@ -141,7 +142,7 @@ def cmd_train(args) -> None:
         if run.test_accuracy is not None:
             print(f"Test accuracy {run.test_accuracy:.4f}, test loss {run.test_loss:.4f}.")
         print(f"Run {run.run_id} saved ({run.status}). {run.message}".rstrip())
-    if run.status in ("failed", "diverged"):
+    if run.status in FAILED_STATUSES:
         raise CnnlabError(run.message)
 
 

@@ -1,20 +1,38 @@
-"""Writing files so that a crash, a full disk or Ctrl-C never leaves half a file behind."""
+"""Writing files so that a crash, a full disk or Ctrl-C never leaves half a file behind.
+
+Everything is written to a temporary file beside its destination and then renamed over it: a
+rename is atomic, so a reader sees the old file or the new one, never a mix.
+"""
 from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterator
+
+
+@contextmanager
+def replacing(dest: Path, suffix: str = ".part") -> Iterator[Path]:
+    """A temporary path beside `dest` to write to; renamed over `dest` when the block ends without error.
+
+    `suffix` ends the temporary name (Keras insists that a model file end in ".keras")."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    temporary = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}{suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, dest)
+    finally:  # also on Ctrl-C: never leave half a file behind
+        temporary.unlink(missing_ok=True)
 
 
 def write_atomically(dest: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write to a temporary file beside dest, then rename: dest is either whole or absent."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    temporary = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.part")
-    try:
-        with open(temporary, "wb") as f:
-            write(f)
-        os.replace(temporary, dest)
-    except BaseException:  # also on Ctrl-C: never leave half a file behind
-        temporary.unlink(missing_ok=True)
-        raise
+    """Call write(file) on a temporary file, flush it to the disk, then put it in dest's place."""
+    with replacing(dest) as temporary, open(temporary, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_text_atomically(dest: Path, text: str) -> None:
+    write_atomically(dest, lambda f: f.write(text.encode("utf-8")))

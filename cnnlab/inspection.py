@@ -154,6 +154,20 @@ def per_class_accuracy(matrix: np.ndarray) -> np.ndarray:
         return np.where(totals > 0, np.diag(matrix) / np.maximum(totals, 1), np.nan)
 
 
+def overall_accuracy(matrix: np.ndarray) -> float:
+    """Share of all images on the diagonal of a confusion matrix (0 for an empty one)."""
+    matrix = np.asarray(matrix)
+    return float(np.trace(matrix) / max(1, matrix.sum()))
+
+
+def most_common_mistake(matrix: np.ndarray) -> tuple[int, int]:
+    """(true class, predicted class) of the biggest cell off the diagonal: the most instructive mistake."""
+    matrix = np.asarray(matrix)
+    off_diagonal = matrix - np.diag(np.diag(matrix))
+    true_class, predicted = np.unravel_index(int(np.argmax(off_diagonal)), matrix.shape)
+    return int(true_class), int(predicted)
+
+
 def confident_mistakes(y_true: np.ndarray, probs: np.ndarray, k: int) -> np.ndarray:
     """Indices of the (at most k) wrongly classified images the model was surest of, surest first."""
     probs = np.asarray(probs)

@@ -11,9 +11,11 @@ import time
 from typing import Any
 
 from cnnlab.config import TrainConfig
-from cnnlab.runs import Run, new_run_id
+from cnnlab.runs import FINAL_STATUSES, Run, new_run_id
 from cnnlab.settings import CnnlabError, max_parallel_jobs
 from cnnlab.training import Event, plain_message, train
+
+TRAINING_STATUSES = ("loading", "running")  # a job's own statuses between "queued" and the run's final one
 
 
 class TrainingJob:
@@ -45,7 +47,7 @@ class TrainingJob:
 
     @property
     def done(self) -> bool:
-        return self.status in ("finished", "stopped", "diverged", "failed")
+        return self.status in FINAL_STATUSES
 
     @property
     def stop_requested(self) -> bool:

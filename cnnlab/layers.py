@@ -221,38 +221,54 @@ def pool_stride(spec: dict) -> int:
     return spec.get("stride") or spec.get("size", 2)
 
 
-def describe_layer(spec: dict) -> str:
-    """One line a student can read: "Conv 6@5x5, same, ReLU", "MaxPool 2x2", "Dense 120, ReLU"."""
+def describe_layer(spec: Any, words: str = "short") -> str:
+    """A layer in one line, in the wording the place needs. Never raises.
+
+    "short": summaries and run settings, "Conv 6@5x5, same, ReLU", "MaxPool 2x2", "Dense 120, ReLU";
+    "label": names the layer in error messages, "Conv 16@5x5 (valid)", "Dense 120";
+    "plain": for learners, "Convolution: 6 filters of 5x5, 'same' padding, ReLU".
+    A spec with impossible settings is named by its label, whatever the wording asked for.
+    """
     try:
         spec = validate_layer(spec)
     except ArchitectureError:
-        return short_label(spec)
+        return _label(spec)
+    if words == "plain":
+        return _in_plain_words(spec)
+    if words == "label":
+        return _label(spec)
     t = spec["type"]
-    act = ACTIVATIONS[spec.get("activation", "linear")][0]
+    activation = ACTIVATIONS[spec.get("activation", "linear")][0]
     if t == "conv":
-        stride = f", stride {spec['stride']}" if spec["stride"] != 1 else ""
-        return f"Conv {spec['filters']}@{spec['kernel']}x{spec['kernel']}{stride}, {spec['padding']}, {act}"
+        return f"{_conv_name(spec)}, {spec['padding']}, {activation}"
     if t in ("maxpool", "avgpool"):
-        text = short_label(spec)
-        return text + (", same" if spec["padding"] == "same" else "")
+        return _pool_name(spec) + (", same" if spec["padding"] == "same" else "")
     if t == "dense":
-        return f"Dense {spec['units']}, {act}"
-    return short_label(spec)
+        return f"Dense {spec['units']}, {activation}"
+    return _label(spec)
 
 
-def short_label(spec: Any) -> str:
-    """Compact name used in error messages: "Conv 16@5x5 (valid)", "MaxPool 2x2", "Dense 120"."""
+def _conv_name(spec: dict) -> str:
+    stride = spec.get("stride", 1)
+    return f"Conv {spec['filters']}@{spec['kernel']}x{spec['kernel']}" + (f", stride {stride}" if stride != 1 else "")
+
+
+def _pool_name(spec: dict) -> str:
+    size, stride = spec.get("size", 2), pool_stride(spec)
+    name = "MaxPool" if spec["type"] == "maxpool" else "AvgPool"
+    return f"{name} {size}x{size}" + (f", stride {stride}" if stride != size else "")
+
+
+def _label(spec: Any) -> str:
+    """Safe on any input, even an incomplete spec: check_stack's messages name layers with it."""
     t = layer_type_of(spec)
     if t is None:
         return "layer"
     try:
         if t == "conv":
-            stride = f", stride {spec.get('stride', 1)}" if spec.get("stride", 1) != 1 else ""
-            return f"Conv {spec['filters']}@{spec['kernel']}x{spec['kernel']}{stride} ({spec.get('padding', 'valid')})"
+            return f"{_conv_name(spec)} ({spec.get('padding', 'valid')})"
         if t in ("maxpool", "avgpool"):
-            size = spec.get("size", 2)
-            stride = f", stride {pool_stride(spec)}" if pool_stride(spec) != size else ""
-            return f"{'MaxPool' if t == 'maxpool' else 'AvgPool'} {size}x{size}{stride}"
+            return _pool_name(spec)
         if t == "dropout":
             return f"Dropout {spec['rate']}"
         if t == "dense":
@@ -260,3 +276,24 @@ def short_label(spec: Any) -> str:
     except KeyError:
         pass
     return {"batchnorm": "BatchNorm", "gap": "Global average pooling"}.get(t, LAYER_TYPES[t].label)
+
+
+def _in_plain_words(spec: dict) -> str:
+    t = spec["type"]
+    activation = ACTIVATIONS[spec.get("activation", "linear")][0]
+    if t == "conv":
+        stride = f", stride {spec['stride']}" if spec["stride"] != 1 else ""
+        k = spec["kernel"]
+        return f"Convolution: {spec['filters']} filters of {k}x{k}{stride}, '{spec['padding']}' padding, {activation}"
+    if t in ("maxpool", "avgpool"):
+        size, stride = spec["size"], pool_stride(spec)
+        keeps = "largest" if t == "maxpool" else "average"
+        step = f", stride {stride}" if stride != size else ""
+        return f"{LAYER_TYPES[t].label}: keeps the {keeps} of each {size}x{size} window{step}"
+    return {
+        "dense": lambda: f"Dense: {spec['units']} units, {activation}",
+        "dropout": lambda: f"Dropout: switches off {spec['rate']:.0%} of its inputs while training",
+        "flatten": lambda: "Flatten: unrolls the feature maps into one list of numbers",
+        "gap": lambda: "Global average pooling: one average per feature map",
+        "batchnorm": lambda: f"{LAYER_TYPES[t].label}: steadies each channel's values",
+    }[t]()

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from cnnlab.layers import (ArchitectureError, describe_layer, layer_type_of, pool_stride, short_label,
+from cnnlab.layers import (ArchitectureError, describe_layer, layer_type_of, pool_stride,
                            validate_layer)
 from cnnlab.settings import CnnlabError, max_parameters
 
@@ -165,9 +165,9 @@ def check_stack(layers: Any, input_shape: Any, num_classes: Any) -> ShapeCheck:
             shape, params, frozen = _SHAPE_RULES[spec["type"]](spec, shape)
         except (ArchitectureError, _Problem) as problem:
             # validate_layer's messages already start with the layer's label; _Problem's do not.
-            reason = str(problem) if isinstance(problem, ArchitectureError) else f"{short_label(raw)}: {problem}"
+            reason = str(problem) if isinstance(problem, ArchitectureError) else f"{describe_layer(raw, 'label')}: {problem}"
             error = ArchitectureError(f"layer {index}, {reason}", layer=index)
-            rows.append(LayerRow(index, name, short_label(raw), (), 0, str(error)))
+            rows.append(LayerRow(index, name, describe_layer(raw, "label"), (), 0, str(error)))
             return ShapeCheck(rows, total, error, non_trainable)
         rows.append(LayerRow(index, name, describe_layer(spec), shape, params))
         total += params
@@ -270,3 +270,10 @@ def build_model(layers: list[dict], input_shape: tuple[int, int, int], num_class
         x = _keras_layer(validate_layer(spec), row.name)(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=name or "cnn")
+
+
+def layer_descriptions(layers: Any, input_shape: Any, num_classes: Any) -> dict[str, str]:
+    """Layer name (conv1, pool1, ...) -> its description ("Conv 6@5x5, same, ReLU"), as check_stack names
+    them (and build_model, so they match the trained model's layers); empty for an impossible stack."""
+    check = check_stack(layers, input_shape, num_classes)
+    return {row.name: row.description for row in check.rows} if check.ok else {}

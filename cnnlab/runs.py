@@ -16,13 +16,13 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnnlab.files import replacing, write_text_atomically
 from cnnlab.settings import CnnlabError, runs_dir
 
 RUN_FILE = "run.json"
@@ -32,6 +32,8 @@ MODEL_FILE = "model.keras"
 # the run is alive; otherwise the run is reported as "interrupted".
 ACTIVE_STATUSES = ("queued", "running")
 FINAL_STATUSES = ("finished", "stopped", "diverged", "failed", "interrupted")
+KEPT_STATUSES = ("finished", "stopped", "interrupted")  # ended keeping what it learned (if an epoch finished)
+FAILED_STATUSES = ("diverged", "failed")  # ended with an error message to show
 
 # Tells this process's runs apart from those of an earlier process that had the same pid.
 _PROCESS_TOKEN = uuid.uuid4().hex
@@ -90,31 +92,12 @@ class Run:
     def save(self) -> None:
         """Write run.json atomically."""
         self.path.mkdir(parents=True, exist_ok=True)
-        _atomic_write_text(self.path / RUN_FILE, json.dumps(self.to_json(), indent=1, allow_nan=True))
+        write_text_atomically(self.path / RUN_FILE, json.dumps(self.to_json(), indent=1, allow_nan=True))
 
     def save_model(self, model) -> None:
         """Save the Keras model atomically (to a temporary file, then rename)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        # Keras insists on the .keras suffix, so the temporary file keeps it.
-        tmp = self.path / f".tmp-{uuid.uuid4().hex}.keras"
-        try:
-            model.save(tmp)
-            os.replace(tmp, self.model_path)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with replacing(self.model_path, suffix=".keras") as temporary:
+            model.save(temporary)
 
 
 def new_run_id(architecture: str, dataset: str) -> str:

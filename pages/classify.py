@@ -18,7 +18,7 @@ from cnnlab.ui import classify as ui
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.models import current_classifier
 from cnnlab.ui.state import choices
-from cnnlab.ui.widgets import show_error
+from cnnlab.ui.widgets import explainer, show_error
 
 DRAW, UPLOAD, CAMERA = "Draw", "Upload", "Camera"
 WHAT_TO_DRAW = {"digit": "a digit", "fashion": "a piece of clothing", "photo": "something", "auto": "something"}
@@ -180,29 +180,7 @@ with answer_col:
 # --- Plain-language explanations ---------------------------------------------------------------
 
 st.divider()
-explain_prep, explain_softmax, explain_unsure = st.columns(3)
-with explain_prep.expander("Why preparing the picture matters", icon=":material/tune:"):
-    st.markdown(
-        "A CNN learns from examples, and it only knows pictures like the ones it saw. Every MNIST digit was "
-        "written in dark ink on paper, scanned, then turned into **white ink on a black background**, shrunk "
-        "to fit a **20 x 20** box without squashing it, and placed in a **28 x 28** frame so that its "
-        "**centre of mass** (the average position of the ink) is in the middle.\n\n"
-        "A digit drawn small in a corner of a big canvas, or black on white paper, looks nothing like that: "
-        "switch off *Crop*, *Fit* or *Centre* after drawing in a corner and watch the network get lost. "
-        "Convolution filters do find a pattern anywhere in the picture, but the dense layers at the end "
-        "learned where the patterns of each digit usually are.")
-with explain_softmax.expander("What the probabilities are", icon=":material/bar_chart:"):
-    st.markdown(
-        "The last layer of the network has one output per class. The **softmax** activation turns these "
-        "scores into **probabilities**: all positive, adding up to 100%. The bigger a class's score compared "
-        "with the others, the more of the 100% it gets.\n\n"
-        "The probabilities say how sure the *network* is, not how likely it is to be right: a network can "
-        "be 99% sure and wrong, especially on pictures unlike its training pictures.")
-with explain_unsure.expander("Why \"Not sure\" is honest", icon=":material/help:"):
-    st.markdown(
-        "Softmax has no way to say \"none of these\": even a blank canvas or a drawing of a cat gets 100% "
-        "shared out over the digits. When the best class has only a small share, the network is really "
-        "hesitating between several classes, so saying **Not sure** is more honest than announcing a "
-        "confident wrong answer.\n\n"
-        "Move the slider to decide how sure the network must be. A higher bar means fewer wrong answers, "
-        "but more \"Not sure\".")
+for column, (name, icon) in zip(st.columns(3), [("preparing-pictures", ":material/tune:"),
+                                                ("probabilities", ":material/bar_chart:"), ("not-sure", ":material/help:")]):
+    with column:
+        explainer(name, icon)

@@ -17,7 +17,7 @@ from cnnlab.images import enlarge
 from cnnlab.settings import CnnlabError, data_dir
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, widget_default
-from cnnlab.ui.widgets import image_grid, show_error
+from cnnlab.ui.widgets import explainer, image_grid, show_error
 
 FOLDER_OPTION = "folder"  # the dataset selectbox's "Your own image folder" entry
 GRID_SIZE = 32  # pictures in the sample grid
@@ -286,9 +286,4 @@ if dataset is not None:
     if len(shown):
         _computer_view(dataset, shown)
 
-with st.expander("Training, validation and test pictures"):
-    st.markdown(
-        "The network learns from the **training** pictures. A slice of them (the **validation** set) is "
-        "held back during training to watch for **overfitting**: memorising the training pictures instead "
-        "of learning what makes a class. The **test** pictures are used only at the end, to measure how "
-        "well the finished network does on pictures it has never seen.")
+explainer("train-validation-test")

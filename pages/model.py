@@ -16,6 +16,7 @@ from cnnlab.settings import CnnlabError
 from cnnlab.ui.layer_editor import layer_editor, stack_changed
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, widget_default
+from cnnlab.ui.widgets import explainers
 
 CUSTOM = "custom"
 FALLBACK_PRESET = "lenet5"
@@ -171,54 +172,6 @@ def _formula(layers: list, check: ShapeCheck) -> None:
                "output pixel, so o counts the steps that fit.")
 
 
-def _explanations() -> None:
-    st.subheader("The ideas, in plain words")
-    with st.expander("Convolution, kernel and filter"):
-        st.markdown(
-            "A **filter** (or **kernel**) is a small grid of numbers, for example 5x5, that the network "
-            "learns. The **convolution** slides it over the picture; at each position it multiplies the "
-            "pixels under it by its numbers and adds them up. Where the picture matches the filter's "
-            "pattern (an edge, a curve, a corner), the sum is large. The results form a **feature map**: "
-            "a new picture showing where that pattern is. A layer with 6 filters makes 6 feature maps, "
-            "which is why the output shape ends in 6 (its **channels**).")
-    with st.expander("Stride and padding"):
-        st.markdown(
-            "The **stride** is how many pixels the filter moves each step. Stride 1 visits every "
-            "position; stride 2 skips every other one and halves the width and height.\n\n"
-            "**Padding** is what happens at the border. With *valid* padding the filter only goes where it "
-            "fits entirely, so a 5x5 filter on a 28x28 picture gives 24x24. With *same* padding a frame of "
-            "zeros is added around the picture so that the output keeps the size of the input (28x28).")
-    with st.expander("Pooling"):
-        st.markdown(
-            "A **pooling** layer shrinks each feature map: it cuts it into small windows (usually 2x2) and "
-            "keeps one number per window, the largest (**max pooling**) or the average (**average "
-            "pooling**). Width and height halve, the number of channels stays. The network becomes faster, "
-            "later layers see a wider area of the picture, and small shifts of the object matter less. "
-            "Pooling has nothing to learn: 0 parameters. Too many pooling layers leave nothing to pool: "
-            "a 28x28 picture is 1x1 after five of them.")
-    with st.expander("Activation: ReLU and softmax"):
-        st.markdown(
-            "After adding up its inputs, each unit applies an **activation** function. **ReLU** keeps "
-            "positive values and turns negative ones into 0; without such a bend, many layers would be no "
-            "better than one. The last layer uses **softmax**: it turns the scores of the classes into "
-            "probabilities between 0 and 1 that add up to 1, so the network can say \"80% sure it's a 3\".")
-    with st.expander("Fully connected (dense) layer and flatten"):
-        st.markdown(
-            "**Flatten** unrolls the feature maps into one long list of numbers (7x7x16 becomes 784). A "
-            "**fully connected** (dense) layer connects every one of those numbers to every one of its "
-            "units: each unit has its own weight for each input, plus a bias. Dense layers combine the "
-            "features found by the convolutions into a decision about the class. The output layer is a "
-            "dense layer with one unit per class.")
-    with st.expander("Why the number of parameters matters"):
-        st.markdown(
-            "The **parameters** are the numbers the network learns during training (filter weights, "
-            "dense weights, biases). A convolution reuses its few filter weights at every position of the "
-            "picture, so it has few parameters: 6 filters of 5x5 on a grey picture have 6 x (25 + 1) = 156. "
-            "A dense layer has one weight per input per unit: 784 inputs to 120 units is 94,200. More "
-            "parameters can learn more, but train slower, take more memory, and can **overfit**: memorise "
-            "the training pictures instead of learning what makes each class.")
-
-
 # --- The page --------------------------------------------------------------------------------
 
 sidebar_status()
@@ -274,4 +227,5 @@ with params_col:
 with formula_col:
     _formula(layers, check)
 
-_explanations()
+explainers("The ideas, in plain words", "convolution", "stride-and-padding", "pooling", "activation",
+           "dense-and-flatten", "parameters")

@@ -4,7 +4,7 @@ import streamlit as st
 from cnnlab.layers import describe_layer
 from cnnlab.charts.training import compare_runs, training_curves
 from cnnlab.curves import read_curves, settings_that_differ
-from cnnlab.runs import ACTIVE_STATUSES, delete_run, list_runs
+from cnnlab.runs import ACTIVE_STATUSES, FAILED_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.jobs import job_registry
 from cnnlab.ui.layout import page_header, sidebar_status
@@ -137,7 +137,7 @@ if st.session_state.get("run_choice") not in ids:
     st.session_state["run_choice"] = chosen.run_id if chosen.run_id in ids else ids[0]
 run = by_id[st.selectbox("Run", ids, key="run_choice", format_func=lambda i: by_id[i].title)]
 if run.message:
-    (st.error if run.status in ("diverged", "failed") else st.info)(run.message)
+    (st.error if run.status in FAILED_STATUSES else st.info)(run.message)
 cols = st.columns(4)
 cols[0].metric("Status", run.status)
 cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}")

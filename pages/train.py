@@ -11,7 +11,7 @@ from cnnlab.jobs import job_registry
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, lab_id
 from cnnlab.ui.training import job_panel, run_view, snapshot_from_run, training_settings
-from cnnlab.ui.widgets import show_error
+from cnnlab.ui.widgets import explainers, show_error
 
 sidebar_status()
 page_header(
@@ -128,51 +128,5 @@ else:
             "takes seconds per epoch, a full one a minute or more.", icon=":material/info:")
 
 # ---- Concepts --------------------------------------------------------------------------------
-st.subheader("The ideas behind training")
-with st.expander("Epoch and batch"):
-    st.markdown(
-        "The network does not look at all pictures at once. It takes a **batch** (say 32 pictures), "
-        "guesses their labels, measures how wrong it was, and adjusts its weights once. Then the next "
-        "batch. When every training picture has been used once, that is one **epoch**; training runs "
-        "several epochs, each time in a new shuffled order. Small batches mean many small, noisy "
-        "adjustments; big batches mean fewer, steadier ones (and each epoch is faster on a computer).")
-with st.expander("Learning rate"):
-    st.markdown(
-        "After each batch, every weight moves a small step in the direction that lowers the loss. The "
-        "**learning rate** is the size of that step. Too small: the loss falls very slowly. Too big: "
-        "the steps overshoot, the loss jumps around or shoots up (training *diverges*) and cnnlab stops "
-        "it. Typical values: 0.001 for Adam, 0.01 to 0.1 for plain SGD. Try ten times bigger or smaller "
-        "and compare the curves.")
-with st.expander("Optimizer"):
-    st.markdown(
-        "The **optimizer** is the rule for turning the loss into weight changes. **SGD** (stochastic "
-        "gradient descent) moves each weight straight downhill by the learning rate. **Momentum** keeps "
-        "some of the previous step, like a ball rolling downhill, which speeds it up. **Adam** and "
-        "**RMSprop** also adapt the step size for each weight on its own, so they work well with little "
-        "tuning. **AdamW** is Adam that also keeps the weights small (weight decay).")
-with st.expander("Training, validation and test pictures"):
-    st.markdown(
-        "The pictures are split three ways. **Training** pictures are the ones the network learns "
-        "from. **Validation** pictures (the validation split) are kept aside: after each epoch the "
-        "network is checked on them, which shows how it does on pictures it has never trained on. "
-        "**Test** pictures are used only once, at the very end, for the final score. Like a student: "
-        "homework, practice exams, and the real exam.")
-with st.expander("Loss and accuracy"):
-    st.markdown(
-        "For each picture the network gives a probability for every class (softmax). The **loss** "
-        "(cross-entropy) is large when it gives the right class a low probability: it measures how "
-        "wrong, and how confidently wrong, the network is. **Accuracy** is simpler: the share of "
-        "pictures whose most likely class is the right one. Training lowers the loss; accuracy follows.")
-with st.expander("Overfitting"):
-    st.markdown(
-        "A network with many weights can memorise its training pictures instead of learning what "
-        "makes a 3 a 3. Then training accuracy keeps rising while validation accuracy stalls or falls, "
-        "and validation loss rises: that is **overfitting**. Remedies: stop earlier (fewer epochs), "
-        "dropout layers, augmentation, more data, or a smaller network.")
-with st.expander("Augmentation"):
-    st.markdown(
-        "**Augmentation** shows the network slightly changed copies of the training pictures, new "
-        "ones each epoch: shifted a few pixels (random shifts), or mirrored (left-right flips, only for "
-        "photos: a mirrored 2 is not a 2). The network cannot memorise exact pixels any more and has "
-        "to learn the shapes. Training accuracy rises more slowly, but validation accuracy usually "
-        "holds up better.")
+explainers("The ideas behind training", "epoch-and-batch", "learning-rate", "optimizer", "train-validation-test",
+           "loss-and-accuracy", "overfitting", "augmentation")

@@ -16,9 +16,9 @@ from cnnlab.config import OPTIMIZERS
 from cnnlab.presets import PRESETS
 from cnnlab.charts.training import FIRST_POINT_NOTE, training_curves
 from cnnlab.curves import read_curves
-from cnnlab.runs import Run
+from cnnlab.runs import FAILED_STATUSES, FINAL_STATUSES, KEPT_STATUSES, Run
 from cnnlab.config import LR_SCHEDULES, TrainConfig
-from cnnlab.jobs import TrainingJob, job_registry
+from cnnlab.jobs import TRAINING_STATUSES, TrainingJob, job_registry
 from cnnlab.ui.state import choices, lab_id
 
 POLL_SECONDS = 1.0
@@ -178,7 +178,7 @@ def adopt_finished_run(job: TrainingJob | None) -> None:
     if extra.get("adopted_job") == job.run_id:
         return
     extra["adopted_job"] = job.run_id
-    if job.status in ("finished", "stopped") and job.run.history and job.run.has_model:
+    if job.status in KEPT_STATUSES and job.run.history and job.run.has_model:
         choices().run_id = job.run_id
 
 
@@ -200,7 +200,7 @@ def job_summary(snapshot: dict) -> str:
     status = snapshot["status"]
     if status == "queued":
         return f"Queued: {ordinal(snapshot['queue_position'] or 1)} in line"
-    if snapshot["stop_requested"] and status in ("loading", "running"):
+    if snapshot["stop_requested"] and status in TRAINING_STATUSES:
         return "Training: stopping..."
     if status == "loading":
         return "Training: loading data"
@@ -252,7 +252,7 @@ def job_panel(job: TrainingJob, num_classes: int) -> None:
 def _job_view(job: TrainingJob, num_classes: int, polling: bool) -> None:
     snapshot = job.snapshot()
     run_view(snapshot, num_classes, max_parallel=job_registry().max_parallel)
-    if polling and snapshot["status"] in ("finished", "stopped", "diverged", "failed"):
+    if polling and snapshot["status"] in FINAL_STATUSES:
         # The job ended since the page was drawn: one whole-page rerun shows the result with the
         # buttons enabled again, and draws this panel without polling.
         adopt_finished_run(job)
@@ -266,7 +266,7 @@ def run_view(snapshot: dict, num_classes: int, max_parallel: int = 1) -> None:
     history = snapshot["history"]
     epochs = int(snapshot["config"].get("epochs") or 1)
     end = snapshot["end"] or {}
-    ended = status in ("finished", "stopped", "diverged", "failed", "interrupted")
+    ended = status in FINAL_STATUSES
     if ended:
         _outcome(snapshot)
         if not history:
@@ -319,7 +319,7 @@ def _status_line(snapshot: dict, epochs: int, max_parallel: int) -> None:
         busy = "another training is" if max_parallel == 1 else f"{max_parallel} other trainings are"
         st.info(f"Waiting in the queue: {ordinal(position)} in line ({busy} using the computer). "
                 "It starts by itself; you can leave this page meanwhile.", icon=":material/hourglass_top:")
-    elif snapshot["stop_requested"] and status in ("loading", "running"):
+    elif snapshot["stop_requested"] and status in TRAINING_STATUSES:
         st.warning("Stopping: the network finishes the batches it is working on, then it is measured on "
                    "the test pictures and saved...", icon=":material/stop_circle:")
     elif status == "loading":
@@ -364,7 +364,7 @@ def _outcome(snapshot: dict) -> None:
         st.success(f"Training finished: {len(history)} epoch{'s' if len(history) != 1 else ''} in "
                    f"{duration(end.get('seconds') or 0)}. The trained network is saved as a run.{current}",
                    icon=":material/check_circle:")
-    elif status in ("diverged", "failed"):
+    elif status in FAILED_STATUSES:
         st.error(message, icon=":material/error:")
     else:  # stopped, interrupted
         kept = ("What it learned in the finished epochs is saved as a run." if history
@@ -387,7 +387,7 @@ def _reading(snapshot: dict, num_classes: int) -> None:
                + (f" ({speed:,.0f} training pictures per second)" if speed else "")
                + (". The first epoch is slower: it also prepares the network's computations." if len(history) > 1
                   else "."))
-    if snapshot["status"] in ("finished", "stopped", "interrupted"):
+    if snapshot["status"] in KEPT_STATUSES:
         cols = st.columns(3)
         with cols[0]:
             st.page_link("pages/inspect.py", label="Look inside the network (Inspect)", icon=":material/visibility:")

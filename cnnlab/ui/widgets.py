@@ -7,7 +7,9 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.images import enlarge
+from cnnlab.datasets import Dataset, load_dataset
 from cnnlab.settings import CnnlabError
+from cnnlab.texts import text, title_and_body
 
 
 def image_grid(images: Sequence[np.ndarray], captions: Sequence[str], columns: int = 8,
@@ -26,3 +28,40 @@ def show_error(error: Exception) -> None:
         st.error(str(error), icon=":material/error:")
     else:
         st.error(f"Something went wrong: {type(error).__name__}: {error}", icon=":material/error:")
+
+
+def explainer(name: str, icon: str | None = None) -> None:
+    """A teaching text (cnnlab/texts/<name>.md) in an expander titled by the text's first line."""
+    title, body = title_and_body(name)
+    with st.expander(title, icon=icon):
+        st.markdown(body)
+
+
+def explainers(heading: str | None, *names: str) -> None:
+    """A subheading, then one expander per teaching text: the "ideas behind" section of a page."""
+    if heading:
+        st.subheader(heading)
+    for name in names:
+        explainer(name)
+
+
+def lesson(name: str) -> None:
+    """A teaching text shown as it is (no expander)."""
+    st.markdown(text(name))
+
+
+def load_with_progress(name: str, spinner: str, note: str = "", **options) -> Dataset:
+    """`load_dataset` behind a spinner, with a progress bar while it downloads or decodes pictures
+    (a big dataset, the first time); the bar goes away when it is done. `note` ends the bar's text."""
+    bar = st.empty()
+
+    def progress(done: int, total: int | None, message: str) -> None:
+        if message.startswith("Downloading") and total:
+            message = f"{message}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+        bar.progress(min(1.0, done / total) if total else 0.0, text=message + note)
+
+    try:
+        with st.spinner(spinner):
+            return load_dataset(name, progress=progress, **options)
+    finally:
+        bar.empty()
