@@ -277,3 +277,23 @@ def layer_descriptions(layers: Any, input_shape: Any, num_classes: Any) -> dict[
     them (and build_model, so they match the trained model's layers); empty for an impossible stack."""
     check = check_stack(layers, input_shape, num_classes)
     return {row.name: row.description for row in check.rows} if check.ok else {}
+
+
+WINDOWED = ("conv", "maxpool", "avgpool")  # the layers with a kernel/window, stride and padding
+
+
+def formula_layers(layers: list, check: ShapeCheck) -> list[tuple[LayerRow, tuple[int, int, int]]]:
+    """The layers the output-size formula applies to (convolution and pooling layers with valid
+    settings whose input is a picture), each with the shape of its input."""
+    found = []
+    for row in check.rows:
+        if not 1 <= row.index <= len(layers):
+            continue
+        try:
+            spec = validate_layer(layers[row.index - 1])  # a layer with bad settings has no formula to show
+        except ArchitectureError:
+            continue
+        before = next((r for r in check.rows if r.index == row.index - 1), None)
+        if spec["type"] in WINDOWED and before is not None and len(before.output_shape) == 3:
+            found.append((row, before.output_shape))
+    return found

@@ -3,287 +3,46 @@
 No TensorFlow here: this page must open at once. Loaded datasets are cached per process by
 cnnlab.datasets.load_dataset, so reruns and other pages share them.
 """
-from __future__ import annotations
-
-import re
-
-import numpy as np
 import streamlit as st
 
-from cnnlab.charts import data as data_charts
-from cnnlab.datasets import (DATASET_NAMES, DEFAULT_DATASET, DEFAULT_IMAGE_SIZE, FOLDER_PREFIX, Dataset,
-                             DatasetInfo, availability, dataset_info, load_dataset)
-from cnnlab.images import enlarge
-from cnnlab.settings import CnnlabError, data_dir
+from cnnlab.datasets import DATASET_NAMES, DEFAULT_DATASET, FOLDER_PREFIX, dataset_info
+from cnnlab.ui import data as ui
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, widget_default
-from cnnlab.ui.widgets import explainer, image_grid, show_error
-
-FOLDER_OPTION = "folder"  # the dataset selectbox's "Your own image folder" entry
-GRID_SIZE = 32  # pictures in the sample grid
-GRID_COLUMNS = 8
-HISTOGRAM_SAMPLE = 1000  # pictures the brightness histogram counts (enough for a smooth picture)
-CHANNEL_OPTIONS = ("auto", 1, 3)  # not None: a selectbox holding None shows as "nothing chosen"
-CHANNEL_LABELS = {"auto": "automatic", 1: "1 (grey)", 3: "3 (colour)"}
-
-
-def _dataset_label(option: str) -> str:
-    if option == FOLDER_OPTION:
-        return "Your own image folder (one subfolder per class)"
-    info = dataset_info(option)
-    total = f"{info.train_size + info.test_size:,} images"
-    return f"{info.title}: {'bundled, ' if info.bundled else ''}{total}"
-
-
-def _save_folder_settings() -> None:
-    chosen = choices()
-    chosen.image_size = int(st.session_state.folder_image_size)
-    chosen.channels = None if st.session_state.folder_channels == "auto" else st.session_state.folder_channels
-    chosen.extra["folder_path"] = st.session_state.folder_path.strip()
-
-
-def _dataset_chosen() -> None:
-    """Runs before the page redraws, so the sidebar already names the new dataset."""
-    if st.session_state.dataset_choice != FOLDER_OPTION:
-        choices().dataset = st.session_state.dataset_choice
-
-
-def _choose_folder() -> str | None:
-    """The path and size inputs for an image folder; its dataset name once the folder is readable."""
-    chosen = choices()
-    current = chosen.dataset[len(FOLDER_PREFIX):] if chosen.dataset.startswith(FOLDER_PREFIX) else ""
-    widget_default("folder_path", chosen.extra.get("folder_path", current))
-    widget_default("folder_image_size", chosen.image_size or DEFAULT_IMAGE_SIZE)
-    widget_default("folder_channels", chosen.channels if chosen.channels in CHANNEL_OPTIONS else "auto")
-    path_col, size_col, channels_col = st.columns([4, 1, 1])
-    path_col.text_input("Folder path", key="folder_path", on_change=_save_folder_settings,
-                        placeholder="e.g. ~/pictures/pets",
-                        help="A folder with one subfolder per class (cat/, dog/...) holding JPEG or PNG "
-                             "pictures; optionally split into train/ and test/.")
-    size_col.number_input("Image size (pixels)", 8, 256, step=4, key="folder_image_size",
-                          on_change=_save_folder_settings,
-                          help="Every picture is resized to this many pixels wide and high.")
-    channels_col.selectbox("Channels", CHANNEL_OPTIONS, key="folder_channels", on_change=_save_folder_settings,
-                           format_func=CHANNEL_LABELS.get,
-                           help="1 = shades of grey, 3 = colour (red, green, blue); automatic: grey only if "
-                                "every picture is grey.")
-    path = st.session_state.folder_path.strip()
-    if not path:
-        st.info("Type the path of a folder of your own pictures, with one subfolder per class "
-                "(for example pets/cat/ and pets/dog/).", icon=":material/folder_open:")
-        return None
-    return FOLDER_PREFIX + path
-
-
-def _describe(name: str, info: DatasetInfo) -> None:
-    try:
-        _, where = availability(name)
-    except CnnlabError as error:
-        where = str(error)
-    st.markdown(info.description)
-    h, w, c = info.image_shape
-    sizes = (f"{info.train_size:,} training and {info.test_size:,} test pictures"
-             if info.train_size is not None and info.test_size is not None else "")
-    st.caption(f"{len(info.classes)} classes · {h}x{w} pixels, {c} channel{'s' if c != 1 else ''} · {sizes}  \n"
-               f"**Loads from:** {where}  \n**Licence:** {info.licence}"
-               + (f"  \n**Cite:** {info.citation}" if info.citation else ""))
-
-
-def _download_size(where: str) -> str:
-    """ "download from https://... (170 MB)" -> " (170 MB)", for the button's label."""
-    found = re.search(r"(\d[\d,.]* [kMG]B)\)\s*$", where)
-    return f" ({found.group(1)})" if found else ""
-
-
-def _load_with_progress(name: str, **options) -> Dataset:
-    bar = st.progress(0.0, text="Starting...")
-
-    def progress(done: int, total: int | None, message: str) -> None:
-        if message.startswith("Downloading") and total:
-            message = f"{message}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
-        bar.progress(min(1.0, done / total) if total else 0.0, text=message)
-
-    try:
-        return load_dataset(name, progress=progress, **options)
-    finally:
-        bar.empty()
-
-
-def _load(name: str, info: DatasetInfo | None) -> Dataset | None:
-    """The dataset, loaded (or taken from the cache); None with a message when it cannot be."""
-    errors = st.session_state.setdefault("data_load_errors", {})
-    options = {}
-    if name.startswith(FOLDER_PREFIX):
-        options = dict(image_size=choices().image_size or DEFAULT_IMAGE_SIZE, channels=choices().channels)
-    try:
-        available, where = availability(name)
-        if not available and not name.startswith(FOLDER_PREFIX):
-            # A full dataset not on this computer: download only when asked.
-            st.info(f"{info.title} is not on this computer yet. cnnlab can download it once into "
-                    f"{data_dir() / name}/, or you can put its files there yourself. Until then the bundled "
-                    f"samples work offline.", icon=":material/cloud_download:")
-            clicked = st.button(f"Download {info.title}{_download_size(where)}", key="download_dataset",
-                                icon=":material/download:", type="primary")
-            if not clicked:
-                if name in errors:  # the last attempt's failure, until the next one
-                    st.error(errors[name], icon=":material/error:")
-                return None
-            _load_with_progress(name)
-            errors.pop(name, None)
-            st.rerun()  # draw the page again: the description above still says "download from"
-        elif name.startswith(FOLDER_PREFIX):
-            dataset = _load_with_progress(name, **options)
-        else:
-            with st.spinner(f"Loading {info.title}..."):
-                dataset = load_dataset(name)
-    except CnnlabError as error:
-        errors[name] = str(error)
-        show_error(error)
-        return None
-    except Exception as error:  # never a traceback on this page
-        show_error(error)
-        return None
-    errors.pop(name, None)
-    return dataset
-
-
-def _reshuffle() -> None:
-    st.session_state.sample_seed = st.session_state.get("sample_seed", 0) + 1
-
-
-def _sample_grid(dataset: Dataset) -> np.ndarray:
-    """The sample grid with its class filter; returns the indices (into the training set) shown."""
-    st.subheader("Sample pictures")
-    filter_col, button_col = st.columns([5, 1], vertical_alignment="bottom")
-    wanted = filter_col.multiselect(
-        "Show only these classes", dataset.classes, key=f"class_filter:{dataset.name}",
-        placeholder="All classes")
-    button_col.button("Reshuffle", key="reshuffle", icon=":material/shuffle:", on_click=_reshuffle,
-                      width="stretch", help="Show another random selection of pictures")
-    labels = dataset.y_train
-    if wanted:
-        pool = np.flatnonzero(np.isin(labels, [dataset.classes.index(c) for c in wanted]))
-    else:
-        pool = np.arange(len(labels))
-    if not len(pool):
-        st.info("The training set has no pictures of the chosen classes.")
-        return pool
-    rng = np.random.default_rng(st.session_state.get("sample_seed", 0))
-    shown = np.sort(rng.choice(pool, size=min(GRID_SIZE, len(pool)), replace=False))
-    image_grid([dataset.x_train[i] for i in shown], [dataset.classes[labels[i]] for i in shown],
-               columns=GRID_COLUMNS)
-    st.caption(f"{len(shown)} random training pictures{' of the chosen classes' if wanted else ''}, each with "
-               "its label: the answer a person gave, which the network must learn to predict.")
-    return shown
-
-
-def _overview(dataset: Dataset) -> None:
-    st.subheader("What is in it")
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(data_charts.class_distribution(dataset), width="stretch", key="class_distribution")
-        counts = np.bincount(dataset.y_train, minlength=dataset.num_classes)
-        fewest, most = int(counts.min()), int(counts.max())
-        if most and fewest >= 0.7 * most:
-            st.caption(f"Balanced classes: every class has about as many pictures ({fewest:,} to {most:,} in "
-                       "training), so accuracy, the share of right answers, is a fair score. The test pictures "
-                       "are kept apart to check the network on pictures it never trained on.")
-        else:
-            st.caption(f"Unbalanced classes: the biggest has {most:,} training pictures, the smallest "
-                       f"{fewest:,}. A network that always guesses the big class still scores well, so "
-                       "look at each class's accuracy too, not only the total.")
-    with right:
-        rng = np.random.default_rng(0)
-        count = min(HISTOGRAM_SAMPLE, len(dataset.x_train))
-        sample = dataset.x_train[np.sort(rng.choice(len(dataset.x_train), count, replace=False))]
-        st.plotly_chart(data_charts.pixel_histogram(sample), width="stretch", key="pixel_histogram")
-        black = float((sample == 0).mean())
-        if black > 0.5:
-            st.caption(f"{black:.0%} of the pixels are exactly 0: the black background. The picture itself is "
-                       f"drawn by the few bright pixels (from {count:,} training pictures).")
-        else:
-            st.caption(f"The pixels use the whole range from 0 (dark) to 255 (bright)"
-                       f"{', in each colour channel' if dataset.image_shape[2] == 3 else ''}: there is no plain "
-                       "background, which makes photos harder to learn than digits "
-                       f"(from {count:,} training pictures).")
-
-
-def _computer_view(dataset: Dataset, shown: np.ndarray) -> None:
-    st.subheader("What the computer sees")
-    st.markdown("A picture is a grid of numbers, one per pixel: **0 is black, 255 is full brightness**. "
-                "A grey picture has one such grid (one *channel*); a colour picture has three, for the red, "
-                "green and blue light in each pixel. The label is given to the network as a *one-hot* "
-                "vector: one number per class, 1 for the right class and 0 for all others.")
-    if len(shown) > 1:
-        position = st.slider("Picture from the grid above (counted left to right, top to bottom)",
-                             1, len(shown), 1, key="picked_image")
-    else:
-        position = 1
-    index = int(shown[min(position, len(shown)) - 1])
-    image, label = dataset.x_train[index], int(dataset.y_train[index])
-    h, w, c = image.shape
-    picture_col, label_col = st.columns([1, 3])
-    with picture_col:
-        st.image(enlarge(image, 224), caption=dataset.classes[label], width="stretch")
-    with label_col:
-        st.caption(f"Training picture {index:,}: {h}x{w} pixels x {c} channel{'s' if c != 1 else ''} = "
-                   f"{h * w * c:,} numbers, shown below.")
-        st.plotly_chart(data_charts.one_hot(label, dataset.classes), width="stretch", key="one_hot")
-        vector = data_charts.one_hot_vector(label, dataset.num_classes)
-        st.caption(f"Its label \"{dataset.classes[label]}\" (class number {label}) as the network's target: "
-                   f"[{', '.join(map(str, vector))}]. The network's output layer gives one number per class "
-                   "too (its softmax probabilities), and training pulls them towards this vector.")
-    channel = 0
-    names = data_charts.channel_names(c)
-    readable = data_charts.heatmap_cell_size(max(h, w)) >= 20
-    controls = st.columns([2, 3] if c > 1 else [1])
-    if c > 1:
-        channel = controls[0].radio("Channel", range(c), format_func=lambda i: names[i].capitalize(),
-                                    horizontal=True, key="picked_channel")
-    show_numbers = controls[-1].checkbox(
-        "Write the numbers in the cells", value=readable, disabled=not readable, key="show_numbers",
-        help=None if readable else "Too many pixels for the numbers to be readable.")
-    st.plotly_chart(data_charts.pixel_heatmap(image, channel, show_numbers and readable),
-                    width="content", key="pixel_heatmap")
-    what = "its brightness" if c == 1 else f"how much {names[channel]} light it has"
-    st.caption(f"The same picture as the network receives it: each cell is one pixel, its number {what}"
-               + (". Switch channels to see the other colours' numbers." if c > 1 else "."))
-
-
-# --- The page --------------------------------------------------------------------------------
+from cnnlab.ui.widgets import explainer
 
 sidebar_status()
 page_header("Data", "A CNN learns from many labelled pictures. Choose a dataset, look at its pictures and "
             "labels, and see the numbers the computer actually gets.")
 
 chosen = choices()
-options = [*DATASET_NAMES, FOLDER_OPTION]
-widget_default("dataset_choice", FOLDER_OPTION if chosen.dataset.startswith(FOLDER_PREFIX)
+options = [*DATASET_NAMES, ui.FOLDER_OPTION]
+widget_default("dataset_choice", ui.FOLDER_OPTION if chosen.dataset.startswith(FOLDER_PREFIX)
        else chosen.dataset if chosen.dataset in DATASET_NAMES else DEFAULT_DATASET)
-option = st.selectbox("Dataset", options, key="dataset_choice", format_func=_dataset_label,
-                      on_change=_dataset_chosen)
+option = st.selectbox("Dataset", options, key="dataset_choice", format_func=ui.dataset_label,
+                      on_change=ui.dataset_chosen)
 
-name = _choose_folder() if option == FOLDER_OPTION else option
+name = ui.choose_folder() if option == ui.FOLDER_OPTION else option
 if name is not None and name.startswith(FOLDER_PREFIX):
     # Your own folder: what it holds is known once it is read (load_dataset keeps it for later reruns).
-    dataset = _load(name, None)
+    dataset = ui.load(name, None)
     if dataset is not None:
         chosen.extra.setdefault("folder_shapes", {})[name] = (dataset.image_shape, dataset.num_classes)
         if chosen.dataset != name:  # only a folder that could be read: the other pages build on it
             chosen.dataset = name
             st.rerun()  # redraw the sidebar, which was drawn before the folder was read (it is cached now)
-        _describe(name, dataset.info)
+        ui.describe(name, dataset.info)
 elif name is not None:
     chosen.dataset = name
     info = dataset_info(name)
-    _describe(name, info)
-    dataset = _load(name, info)
+    ui.describe(name, info)
+    dataset = ui.load(name, info)
 else:
     dataset = None
 if dataset is not None:
-    shown = _sample_grid(dataset)
-    _overview(dataset)
+    shown = ui.sample_grid(dataset)
+    ui.overview(dataset)
     if len(shown):
-        _computer_view(dataset, shown)
+        ui.computer_view(dataset, shown)
 
 explainer("train-validation-test")
