@@ -36,16 +36,9 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 
 def cmd_datasets(args) -> None:
-    from cnnlab.datasets import DATASET_NAMES, availability, dataset_info
+    from cnnlab.datasets import catalogue
 
-    entries = []
-    for name in DATASET_NAMES:
-        info = dataset_info(name)
-        available, source = availability(name)
-        entries.append({"name": name, "title": info.title, "available": available, "source": source,
-                        "train_size": info.train_size, "test_size": info.test_size,
-                        "image_shape": list(info.image_shape), "classes": list(info.classes),
-                        "licence": info.licence})
+    entries = catalogue()
     if args.json:
         _print_json(entries)
         return

@@ -14,6 +14,82 @@ OPTIMIZERS = ("adam", "sgd", "sgd-momentum", "rmsprop", "adamw")
 LR_SCHEDULES = ("constant", "cosine")
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One field of TrainConfig as the app shows it: one table drives the Train page's widgets
+    and the Runs page's comparisons, as LAYER_TYPES drives the layer editor."""
+
+    name: str  # the TrainConfig field
+    label: str  # in a sentence or a table: "learning rate"
+    title: str = ""  # above its widget on the Train page; "" when the Train page has no widget for it
+    key: str = ""  # that widget's key (a stable hook for the browser tests)
+    help: str = ""  # one plain sentence under the widget
+    percent: bool = False  # a fraction shown to students as a whole percentage
+    choices: tuple[tuple[str, str], ...] = ()  # (value, how it is called) for settings picked from a list
+
+    def choice_label(self, value: Any) -> str:
+        return dict(self.choices).get(value, str(value))
+
+    def to_widget(self, value: Any) -> Any:
+        return int(round(value * 100)) if self.percent else value
+
+    def from_widget(self, value: Any) -> Any:
+        return value / 100 if self.percent else value
+
+
+SETTINGS: dict[str, Setting] = {setting.name: setting for setting in (
+    Setting("dataset", "pictures"),
+    Setting("architecture", "network"),
+    Setting("layers", "layers"),
+    Setting("optimizer", "optimizer", "Optimizer", "optimizer_input",
+            "The rule that turns each batch's errors into small changes of the weights.",
+            choices=(("adam", "Adam"), ("sgd", "SGD (plain gradient descent)"), ("sgd-momentum", "SGD with momentum"),
+                     ("rmsprop", "RMSprop"), ("adamw", "AdamW (Adam with weight decay)"))),
+    Setting("learning_rate", "learning rate", "Learning rate", "learning_rate_input",
+            "How big a step the weights take after each batch: too small learns slowly, too big jumps around "
+            "or blows up."),
+    Setting("lr_schedule", "learning-rate schedule", "Learning-rate schedule", "lr_schedule_input",
+            "Keep the step size, or start small, grow to the learning rate, then shrink it to zero by the end, "
+            "so the weights settle into a good spot.",
+            choices=(("constant", "Constant"), ("cosine", "Warm up, then glide down"))),
+    Setting("batch_size", "batch size", "Batch size", "batch_size_input",
+            "How many pictures the network looks at before it adjusts its weights once."),
+    Setting("epochs", "epochs planned", "Epochs", "epochs_input", "One epoch = one pass over every training picture."),
+    Setting("validation_split", "validation split", "Validation split (%)", "validation_split_input",
+            "Share of the training pictures kept aside to check the network on pictures it does not train on.",
+            percent=True),
+    Setting("seed", "seed", "Seed", "seed_input",
+            "Fixes the random start: the same seed and settings give the same first epoch."),
+    Setting("augment_shift", "random shifts", "Random shifts (% of the size)", "augment_shift_input",
+            "Augmentation: each epoch shows slightly moved (or mirrored) copies of the pictures, so the network "
+            "learns the shape, not its exact position.", percent=True),
+    Setting("augment_flip", "flips", "Left-right flips (photos only)", "augment_flip_input",
+            "A flipped 2 or 7 is not a 2 or 7 any more, so flips are only offered for photos."),
+    Setting("image_size", "image size"),
+    Setting("channels", "channels"),
+)}
+TRAIN_PAGE_SETTINGS = tuple(name for name, setting in SETTINGS.items() if setting.key)
+
+
+def setting_label(name: str) -> str:
+    """What a student calls the TrainConfig field `name`: "learning rate"."""
+    return SETTINGS[name].label if name in SETTINGS else name
+
+
+def setting_text(name: str, value: Any) -> str:
+    """A setting's value as a student reads it: "10%", "yes", "Conv 6@5x5, same, ReLU > MaxPool 2x2"."""
+    setting = SETTINGS.get(name)
+    if name == "layers":
+        from cnnlab.layers import describe_layer
+
+        return "the preset's own" if value is None else " > ".join(describe_layer(layer) for layer in value)
+    if setting is not None and setting.percent:
+        return f"{value:.0%}"
+    if name == "augment_flip":
+        return "yes" if value else "no"
+    return "auto" if value is None else str(value)
+
+
 @dataclass
 class TrainConfig:
     """Everything that decides how a network is trained; saved with every run."""

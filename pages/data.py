@@ -27,7 +27,7 @@ if name is not None and name.startswith(FOLDER_PREFIX):
     # Your own folder: what it holds is known once it is read (load_dataset keeps it for later reruns).
     dataset = ui.load(name, None)
     if dataset is not None:
-        chosen.extra.setdefault("folder_shapes", {})[name] = (dataset.image_shape, dataset.num_classes)
+        chosen.folder_shapes[name] = (dataset.image_shape, dataset.num_classes)
         if chosen.dataset != name:  # only a folder that could be read: the other pages build on it
             chosen.dataset = name
             st.rerun()  # redraw the sidebar, which was drawn before the folder was read (it is cached now)

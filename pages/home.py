@@ -2,8 +2,9 @@
 import streamlit as st
 
 from cnnlab.presets import PRESETS
-from cnnlab.datasets import DATASET_NAMES, availability, dataset_info
+from cnnlab.datasets import catalogue
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.widgets import lesson
 
 sidebar_status()
 page_header(
@@ -13,30 +14,14 @@ page_header(
     "it and test it with your own handwriting.",
 )
 
-st.markdown(
-    "**How to use it** (left menu, top to bottom): "
-    "**Data**: look at the pictures and their labels; "
-    "**Model**: choose a network and see how each layer changes the shape of the picture; "
-    "**Train**: teach it, epoch by epoch; "
-    "**Runs**: compare trainings; "
-    "**Inspect**: see its filters, what each layer sees, and where it gets confused; "
-    "**Classify**: draw or upload a picture and watch the network read it."
-)
+lesson("how-to-use")
 
 st.subheader("Datasets")
-rows = []
-for name in DATASET_NAMES:
-    info = dataset_info(name)
-    available, source = availability(name)
-    rows.append({
-        "dataset": name,
-        "what it is": info.title,
-        "images (train / test)": f"{info.train_size:,} / {info.test_size:,}",
-        "size": "x".join(map(str, info.image_shape)),
-        "works offline now": "yes" if available else "no",
-        "loads from": source,
-    })
-st.dataframe(rows, hide_index=True, width="stretch")
+st.dataframe([{"dataset": row["name"], "what it is": row["title"],
+               "images (train / test)": f"{row['train_size']:,} / {row['test_size']:,}",
+               "size": "x".join(map(str, row["image_shape"])), "works offline now": "yes" if row["available"] else "no",
+               "loads from": row["source"]} for row in catalogue()],
+             hide_index=True, width="stretch")
 st.caption(
     "The two *sample* datasets ship with cnnlab and always work offline. The full datasets load "
     "from your data folder (setting `CNNLAB_DATA_DIR`) or are downloaded once when you pick them."

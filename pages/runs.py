@@ -1,7 +1,7 @@
 """Runs: every saved training, side by side. Change one thing, train, compare."""
 import streamlit as st
 
-from cnnlab.layers import describe_layer
+from cnnlab.config import setting_label, setting_text
 from cnnlab.charts.training import compare_runs, training_curves
 from cnnlab.curves import read_curves, settings_that_differ
 from cnnlab.runs import ACTIVE_STATUSES, FAILED_STATUSES, delete_run, list_runs
@@ -13,23 +13,6 @@ from cnnlab.ui.training import duration
 from cnnlab.ui.widgets import show_error
 
 MAX_COMPARED = 4
-SETTING_NAMES = {
-    "dataset": "pictures", "architecture": "network", "layers": "layers", "optimizer": "optimizer",
-    "learning_rate": "learning rate", "lr_schedule": "learning-rate schedule", "batch_size": "batch size",
-    "epochs": "epochs planned", "validation_split": "validation split", "seed": "seed",
-    "augment_shift": "random shifts", "augment_flip": "flips", "image_size": "image size", "channels": "channels",
-}
-
-
-def setting_text(name: str, value) -> str:
-    """A setting's value as a student reads it."""
-    if name == "layers":
-        return "the preset's own" if value is None else " > ".join(describe_layer(layer) for layer in value)
-    if name in ("validation_split", "augment_shift"):
-        return f"{value:.0%}"
-    if name == "augment_flip":
-        return "yes" if value else "no"
-    return "auto" if value is None else str(value)
 
 
 def use_as_current(run_id: str) -> None:
@@ -93,7 +76,7 @@ if len(with_curves) < 2:
     st.info("Comparing needs two runs that finished at least one epoch. Train another one, changing a "
             "single setting.", icon=":material/info:")
 else:
-    stored = chosen.extra.get("compare_runs")
+    stored = chosen.compare_runs
     if "compare_runs" in st.session_state:  # drop runs deleted since
         st.session_state["compare_runs"] = [i for i in st.session_state["compare_runs"] if i in with_curves]
     else:
@@ -101,7 +84,7 @@ else:
         st.session_state["compare_runs"] = kept if stored is not None else with_curves[:2]
     picked_ids = st.multiselect(f"Runs to compare (up to {MAX_COMPARED})", with_curves, key="compare_runs",
                                 max_selections=MAX_COMPARED, format_func=lambda i: by_id[i].title)
-    chosen.extra["compare_runs"] = picked_ids
+    chosen.compare_runs = picked_ids
     picked = [by_id[i] for i in picked_ids]
     left, right = st.columns(2)
     metric = left.segmented_control("Measure", ["accuracy", "loss"], default="accuracy", key="compare_metric",
@@ -118,7 +101,7 @@ else:
         if differ:
             st.markdown("**What was different**")
             st.dataframe(
-                [{"run": run.title, **{SETTING_NAMES.get(k, k): setting_text(k, run.config.get(k)) for k in differ},
+                [{"run": run.title, **{setting_label(k): setting_text(k, run.config.get(k)) for k in differ},
                   "test accuracy": run.test_accuracy} for run in picked],
                 hide_index=True, width="stretch",
                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent")},

@@ -108,7 +108,7 @@ def test_an_empty_canvas_is_not_sure_and_every_step_is_shown(trained_run):
 def test_a_drawing_is_classified_kept_for_inspect_and_cleared(trained_run):
     # What the canvas sent before the student left the page: a freshly mounted canvas shows it again
     # but sends nothing until the next stroke, so the page classifies the saved picture.
-    at, chosen = open_classify("classifydrawing", run_id=trained_run.run_id, extra={ui.DRAWING: saved_one()})
+    at, chosen = open_classify("classifydrawing", run_id=trained_run.run_id, drawing=saved_one())
     assert answer(at) == "Prediction: 1"
     assert chosen.last_input is not None and chosen.last_input.shape == (28, 28, 1)
     assert chosen.last_input.max() == 255 and chosen.last_input[:4].max() == 0  # white on black, with a border
@@ -122,7 +122,7 @@ def test_a_drawing_is_classified_kept_for_inspect_and_cleared(trained_run):
     at.button(key="clear_canvas").click().run()
     assert not at.exception
     assert answer(at) == "Not sure" and "The canvas is empty" in texts(at)
-    assert ui.DRAWING not in chosen.extra
+    assert chosen.drawing is None
     assert at.get("bidi_component")[0].key == "canvas_drawing_1"  # a fresh, empty canvas
 
 
@@ -143,7 +143,7 @@ def test_uploading_a_photo_of_a_digit_on_paper(trained_run):
 
 
 def test_bad_uploads_give_a_clear_message_and_lose_nothing(trained_run):
-    at, chosen = open_classify("classifybad", run_id=trained_run.run_id, extra={ui.DRAWING: saved_one()})
+    at, chosen = open_classify("classifybad", run_id=trained_run.run_id, drawing=saved_one())
     assert answer(at) == "Prediction: 1"
     at.segmented_control(key="input_source").set_value("Upload").run()
     for name, (content, words) in BAD_FILES.items():

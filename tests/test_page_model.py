@@ -93,7 +93,7 @@ def test_move_and_remove_layers():
     at = open_page(lab)
     at.button(key="layer_0_2_up").click().run()  # dropout above dense
     assert [layer["type"] for layer in chosen.custom_layers] == ["flatten", "dropout", "dense"]
-    version = chosen.extra["layer_editor_version"]
+    version = chosen.layer_editor_version
     assert layer_widget(at, 2, "units").value == 12  # the widgets follow their layer
     at.button(key=f"layer_{version}_1_remove").click().run()
     assert not at.exception

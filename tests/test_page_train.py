@@ -64,7 +64,7 @@ def test_settings_survive_a_page_switch_and_reset_to_the_preset():
     at.switch_page("pages/train.py").run()
     assert at.number_input(key="epochs_input").value == 7
     assert at.number_input(key="learning_rate_input").value == pytest.approx(0.01)
-    assert lab_choices(lab).extra["train_settings"]["epochs"] == 7  # kept for a reload too
+    assert lab_choices(lab).train_settings["epochs"] == 7  # kept for a reload too
     at.button_group(key="learning_rate_pick").set_value(0.03).run()  # a common value, one click
     assert at.number_input(key="learning_rate_input").value == pytest.approx(0.03)
     next(b for b in at.button if b.label == "Reset to the preset's defaults").click().run()

@@ -167,3 +167,16 @@ def clear_cache() -> None:
     with _locks_guard:
         _loaded.clear()
         _loading_locks.clear()
+
+
+def catalogue() -> list[dict]:
+    """Every named dataset, what it is and whether it loads offline now: one row each, for the
+    command line's `datasets` and the Home page's table. Looks at file names only."""
+    rows = []
+    for name in DATASET_NAMES:
+        info = DATASETS[name]
+        available, source = availability(name)
+        rows.append({"name": name, "title": info.title, "available": available, "source": source,
+                     "train_size": info.train_size, "test_size": info.test_size,
+                     "image_shape": list(info.image_shape), "classes": list(info.classes), "licence": info.licence})
+    return rows

@@ -22,7 +22,6 @@ from cnnlab.ui.state import choices
 CANVAS_SIZE = 280  # 10x MNIST's 28: big enough to draw on with a mouse or a finger
 INK, PAPER = "#FFFFFF", "#000000"  # white on black, like MNIST (the canvas's own default is black on see-through)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
-DRAWING = "classify_drawing"  # key in choices().extra: the last drawing, kept across page switches and reloads
 OTHER_BARS = "#c7c7c7"
 
 # The steps of each pipeline (cnnlab.preprocess) that can be switched off, in order, and their switches' names.
@@ -44,7 +43,7 @@ def initial_drawing() -> dict | None:
     a changed initial drawing would make the canvas reload and forget its undo history."""
     key = canvas_key()
     if key not in st.session_state:  # not rendered in the last run: it is being mounted now
-        saved = choices().extra.get(DRAWING)
+        saved = choices().drawing
         st.session_state.canvas_initial = saved["json"] if saved else None
     return st.session_state.get("canvas_initial")
 
@@ -54,13 +53,10 @@ def drawn_picture(json_data: dict | None, image_data: np.ndarray | None) -> np.n
 
     A freshly mounted canvas shows its initial drawing but sends no picture until the next stroke,
     so the saved picture stands in for it while the drawing is still the saved one."""
-    extra = choices().extra
-    saved = extra.get(DRAWING)
+    chosen = choices()
+    saved = chosen.drawing  # kept across page switches and reloads
     if image_data is not None:
-        if _objects(json_data):
-            extra[DRAWING] = {"json": json_data, "image": image_data}
-        else:
-            extra.pop(DRAWING, None)
+        chosen.drawing = {"json": json_data, "image": image_data} if _objects(json_data) else None
         return image_data if _objects(json_data) else None
     if saved is not None and _objects(json_data) == _objects(saved["json"]):
         return saved["image"]
@@ -73,7 +69,7 @@ def _objects(json_data: dict | None) -> list:
 
 def clear_drawing() -> None:
     """Button callback: forget the drawing and mount an empty canvas."""
-    choices().extra.pop(DRAWING, None)
+    choices().drawing = None
     st.session_state.canvas_version = st.session_state.get("canvas_version", 0) + 1
 
 

@@ -34,7 +34,7 @@ def save_folder_settings() -> None:
     chosen = choices()
     chosen.image_size = int(st.session_state.folder_image_size)
     chosen.channels = None if st.session_state.folder_channels == "auto" else st.session_state.folder_channels
-    chosen.extra["folder_path"] = st.session_state.folder_path.strip()
+    chosen.folder_path = st.session_state.folder_path.strip()
 
 
 def dataset_chosen() -> None:
@@ -47,7 +47,7 @@ def choose_folder() -> str | None:
     """The path and size inputs for an image folder; its dataset name once the folder is readable."""
     chosen = choices()
     current = chosen.dataset[len(FOLDER_PREFIX):] if chosen.dataset.startswith(FOLDER_PREFIX) else ""
-    widget_default("folder_path", chosen.extra.get("folder_path", current))
+    widget_default("folder_path", current if chosen.folder_path is None else chosen.folder_path)
     widget_default("folder_image_size", chosen.image_size or DEFAULT_IMAGE_SIZE)
     widget_default("folder_channels", chosen.channels if chosen.channels in CHANNEL_OPTIONS else "auto")
     path_col, size_col, channels_col = st.columns([4, 1, 1])

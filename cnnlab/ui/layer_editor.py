@@ -17,17 +17,13 @@ from cnnlab.network import LayerRow, ShapeCheck
 from cnnlab.charts.network import format_shape
 from cnnlab.ui.state import choices
 
-_VERSION = "layer_editor_version"  # in choices().extra
-
-
 def editor_version() -> int:
-    return choices().extra.get(_VERSION, 0)
+    return choices().layer_editor_version
 
 
 def stack_changed() -> None:
     """Call after replacing or reordering choices().custom_layers: widgets restart from the specs."""
-    extra = choices().extra
-    extra[_VERSION] = extra.get(_VERSION, 0) + 1
+    choices().layer_editor_version += 1
 
 
 def _layers() -> list[dict]:

@@ -52,7 +52,7 @@ def dataset_shape(name: str) -> tuple[tuple[int, int, int], int, str]:
             info = dataset_info(name)
         return info.image_shape, info.num_classes, info.title
     except CnnlabError as error:
-        saved = chosen.extra.get("folder_shapes", {}).get(name)  # what the Data page loaded
+        saved = chosen.folder_shapes.get(name)  # what the Data page loaded
         if saved:
             return tuple(saved[0]), int(saved[1]), name
         info = dataset_info(DEFAULT_DATASET)

@@ -8,8 +8,10 @@ store under that id. Widget values can stay in `st.session_state`.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -29,12 +31,29 @@ class LabChoices:
     # The last image drawn or uploaded on Classify, prepared for the model (uint8 H x W x C):
     # Inspect can show its feature maps.
     last_input: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)  # page-specific things worth keeping across reloads
+    # What the pages keep across reloads:
+    folder_path: str | None = None  # Data: the folder typed in, even before it could be read
+    folder_shapes: dict[str, tuple] = field(default_factory=dict)  # Data -> Model: folder -> (image shape, classes)
+    layer_editor_version: int = 0  # Model: raised when layers move, so their widgets start afresh
+    train_settings: dict[str, Any] = field(default_factory=dict)  # Train: TrainConfig fields the student set
+    train_settings_for: str | None = None  # ... for this network (each preset has its own defaults)
+    adopted_job: str | None = None  # Train: the last job whose run became the current model
+    compare_runs: list[str] | None = None  # Runs: the runs picked for comparison
+    drawing: dict[str, Any] | None = None  # Classify: the canvas's strokes ("json") and picture ("image")
+    last_seen: float = field(default_factory=time.time)  # evicted after IDLE_LIMIT_S without a visit
+
+
+IDLE_LIMIT_S = 24 * 3600  # a lab nobody has opened for a day is forgotten, so the store does not grow forever
 
 
 @st.cache_resource
 def _lab_store() -> tuple[dict[str, LabChoices], threading.Lock]:
     return {}, threading.Lock()
+
+
+def _evict_idle(store: dict[str, LabChoices], now: float) -> None:
+    for lab in [lab for lab, chosen in store.items() if now - chosen.last_seen > IDLE_LIMIT_S]:
+        del store[lab]
 
 
 def lab_id() -> str:
@@ -51,8 +70,12 @@ def lab_id() -> str:
 def choices_for(lab: str) -> LabChoices:
     """The choices of the lab session `lab` (created with defaults the first time)."""
     store, lock = _lab_store()
+    now = time.time()
     with lock:
-        return store.setdefault(lab, LabChoices())
+        _evict_idle(store, now)
+        chosen = store.setdefault(lab, LabChoices())
+        chosen.last_seen = now
+        return chosen
 
 
 def choices() -> LabChoices:

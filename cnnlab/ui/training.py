@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnlab.config import OPTIMIZERS
+from cnnlab.config import OPTIMIZERS, SETTINGS, TRAIN_PAGE_SETTINGS
 from cnnlab.presets import PRESETS
 from cnnlab.charts.training import FIRST_POINT_NOTE, training_curves
 from cnnlab.curves import read_curves
@@ -24,33 +24,8 @@ from cnnlab.ui.state import choices, lab_id
 POLL_SECONDS = 1.0
 SIDEBAR_POLL_SECONDS = 2.0
 
-OPTIMIZER_NAMES = {
-    "adam": "Adam",
-    "sgd": "SGD (plain gradient descent)",
-    "sgd-momentum": "SGD with momentum",
-    "rmsprop": "RMSprop",
-    "adamw": "AdamW (Adam with weight decay)",
-}
-SCHEDULE_NAMES = {"constant": "Constant", "cosine": "Warm up, then glide down"}
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 COMMON_LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
-
-# The settings a student picks: name in TrainConfig -> widget key (some keys are stable hooks
-# for the browser tests). The values are kept in choices().extra["train_settings"] so they
-# survive page switches and reloads.
-SETTING_KEYS = {
-    "optimizer": "optimizer_input",
-    "learning_rate": "learning_rate_input",
-    "lr_schedule": "lr_schedule_input",
-    "batch_size": "batch_size_input",
-    "epochs": "epochs_input",
-    "validation_split": "validation_split_input",
-    "seed": "seed_input",
-    "augment_shift": "augment_shift_input",
-    "augment_flip": "augment_flip_input",
-}
-# Fractions are shown to students as whole percentages.
-PERCENT_SETTINGS = ("validation_split", "augment_shift")
 
 
 def ordinal(n: int) -> str:
@@ -75,90 +50,79 @@ def default_settings(architecture: str, dataset: str) -> dict[str, Any]:
     else:
         config = TrainConfig(dataset=dataset, architecture=architecture)
     values = config.to_json()
-    return {name: values[name] for name in SETTING_KEYS}
-
-
-def _to_widget(name: str, value: Any) -> Any:
-    return int(round(value * 100)) if name in PERCENT_SETTINGS else value
-
-
-def _from_widget(name: str, value: Any) -> Any:
-    return value / 100 if name in PERCENT_SETTINGS else value
+    return {name: values[name] for name in TRAIN_PAGE_SETTINGS}
 
 
 def _stored_settings(architecture: str, dataset: str) -> dict[str, Any]:
     """This lab's settings; back to the preset's defaults when the network has changed, because
     each tutorial's settings belong to its network (fashion-bn's plain SGD, fast-cnn's 0.003)."""
-    extra = choices().extra
-    settings = extra.get("train_settings")
-    if not settings or settings.get("for") != architecture:
-        settings = {"for": architecture, **default_settings(architecture, dataset)}
-        extra["train_settings"] = settings
-        for key in SETTING_KEYS.values():
-            st.session_state.pop(key, None)
+    chosen = choices()
+    if chosen.train_settings_for != architecture:
+        chosen.train_settings_for, chosen.train_settings = architecture, default_settings(architecture, dataset)
+        for name in TRAIN_PAGE_SETTINGS:
+            st.session_state.pop(SETTINGS[name].key, None)
     for name, value in default_settings(architecture, dataset).items():
-        settings.setdefault(name, value)  # a setting added since these were stored
-    return settings
+        chosen.train_settings.setdefault(name, value)  # a setting added since these were stored
+    return chosen.train_settings
 
 
 def _reset_settings(architecture: str, dataset: str) -> None:
-    settings = {"for": architecture, **default_settings(architecture, dataset)}
-    choices().extra["train_settings"] = settings
-    for name, key in SETTING_KEYS.items():
-        st.session_state[key] = _to_widget(name, settings[name])
+    chosen = choices()
+    chosen.train_settings_for, chosen.train_settings = architecture, default_settings(architecture, dataset)
+    for name in TRAIN_PAGE_SETTINGS:
+        st.session_state[SETTINGS[name].key] = SETTINGS[name].to_widget(chosen.train_settings[name])
 
 
 def _pick_learning_rate() -> None:
     picked = st.session_state.get("learning_rate_pick")
     if picked:
-        st.session_state["learning_rate_input"] = picked
+        st.session_state[SETTINGS["learning_rate"].key] = picked
         st.session_state["learning_rate_pick"] = None
+
+
+def _widget(name: str, widget, *args, caption: bool = True, **kwargs):
+    """Streamlit's `widget` for the setting `name`, titled, keyed and explained (`caption`) from SETTINGS."""
+    setting = SETTINGS[name]
+    if setting.choices:
+        kwargs["format_func"] = setting.choice_label
+    value = widget(setting.title, *args, key=setting.key, **kwargs)
+    if caption:
+        st.caption(setting.help)
+    return value
 
 
 def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str, Any]:
     """The hyperparameter widgets, each with a one-line explanation. Returns the values as
     TrainConfig fields (fractions, not percentages)."""
     settings = _stored_settings(architecture, dataset)
-    for name, key in SETTING_KEYS.items():
-        if key not in st.session_state:  # first visit, or back from another page: restore
-            st.session_state[key] = _to_widget(name, settings[name])
+    for name in TRAIN_PAGE_SETTINGS:
+        if SETTINGS[name].key not in st.session_state:  # first visit, or back from another page: restore
+            st.session_state[SETTINGS[name].key] = SETTINGS[name].to_widget(settings[name])
 
     left, middle, right = st.columns(3, gap="large")
     with left:
-        st.selectbox("Optimizer", OPTIMIZERS, key="optimizer_input", format_func=OPTIMIZER_NAMES.get)
-        st.caption("The rule that turns each batch's errors into small changes of the weights.")
-        st.number_input("Learning rate", min_value=0.000001, max_value=10.0, step=0.0001, format="%g",
-                        key="learning_rate_input")
+        _widget("optimizer", st.selectbox, OPTIMIZERS)
+        _widget("learning_rate", st.number_input, min_value=0.000001, max_value=10.0, step=0.0001, format="%g",
+                caption=False)
         st.pills("Common values", COMMON_LEARNING_RATES, key="learning_rate_pick",
                  on_change=_pick_learning_rate, label_visibility="collapsed", wrap=True)
-        st.caption("How big a step the weights take after each batch: too small learns slowly, "
-                   "too big jumps around or blows up.")
-        st.selectbox("Learning-rate schedule", LR_SCHEDULES, key="lr_schedule_input", format_func=SCHEDULE_NAMES.get)
-        st.caption("Keep the step size, or start small, grow to the learning rate, then shrink it to "
-                   "zero by the end, so the weights settle into a good spot.")
+        st.caption(SETTINGS["learning_rate"].help)
+        _widget("lr_schedule", st.selectbox, LR_SCHEDULES)
     with middle:
-        batch_sizes = sorted(set(BATCH_SIZES) | {int(st.session_state["batch_size_input"])})
-        st.selectbox("Batch size", batch_sizes, key="batch_size_input")
-        st.caption("How many pictures the network looks at before it adjusts its weights once.")
-        st.number_input("Epochs", min_value=1, max_value=500, step=1, key="epochs_input")
-        st.caption("One epoch = one pass over every training picture.")
-        st.slider("Validation split (%)", 0, 50, step=5, key="validation_split_input")
-        st.caption("Share of the training pictures kept aside to check the network on pictures it "
-                   "does not train on.")
+        batch_sizes = sorted(set(BATCH_SIZES) | {int(st.session_state[SETTINGS["batch_size"].key])})
+        _widget("batch_size", st.selectbox, batch_sizes)
+        _widget("epochs", st.number_input, min_value=1, max_value=500, step=1)
+        _widget("validation_split", st.slider, 0, 50, step=5)
     with right:
-        st.slider("Random shifts (% of the size)", 0, 20, step=5, key="augment_shift_input")
-        st.checkbox("Left-right flips (photos only)", key="augment_flip_input",
-                    disabled=not colour,
-                    help=None if colour else "A flipped 2 or 7 is not a 2 or 7 any more, so flips are "
-                                             "only offered for photos.")
-        st.caption("Augmentation: each epoch shows slightly moved (or mirrored) copies of the "
-                   "pictures, so the network learns the shape, not its exact position.")
-        st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed_input")
-        st.caption("Fixes the random start: the same seed and settings give the same first epoch.")
+        _widget("augment_shift", st.slider, 0, 20, step=5, caption=False)
+        _widget("augment_flip", st.checkbox, disabled=not colour, caption=False,
+                help=None if colour else SETTINGS["augment_flip"].help)
+        st.caption(SETTINGS["augment_shift"].help)
+        _widget("seed", st.number_input, min_value=0, max_value=2**31 - 1, step=1)
     st.button("Reset to the preset's defaults", on_click=_reset_settings, args=(architecture, dataset),
               icon=":material/restart_alt:")
 
-    values = {name: _from_widget(name, st.session_state[key]) for name, key in SETTING_KEYS.items()}
+    values = {name: SETTINGS[name].from_widget(st.session_state[SETTINGS[name].key]) for name in TRAIN_PAGE_SETTINGS}
     settings.update(values)
     if not colour:
         values["augment_flip"] = False
@@ -174,10 +138,10 @@ def adopt_finished_run(job: TrainingJob | None) -> None:
     the Runs page is not overridden."""
     if job is None or not job.done:
         return
-    extra = choices().extra
-    if extra.get("adopted_job") == job.run_id:
+    chosen = choices()
+    if chosen.adopted_job == job.run_id:
         return
-    extra["adopted_job"] = job.run_id
+    chosen.adopted_job = job.run_id
     if job.status in KEPT_STATUSES and job.run.history and job.run.has_model:
         choices().run_id = job.run_id
 
