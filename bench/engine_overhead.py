@@ -142,8 +142,9 @@ def main() -> None:
             for way in ways if rep % 2 == 0 else ways[::-1]:
                 gc.collect()
                 clock = common.Stopwatch()
+                precision = "float32" if way == "cnnlab-float32" else "auto"
                 out = (run_plain(preset, dataset, x_float, batch_size) if way == "plain"
-                       else run_cnnlab(preset, dataset_name, batch_size, "float32" if way == "cnnlab-float32" else "auto"))
+                       else run_cnnlab(preset, dataset_name, batch_size, precision))
                 out.update(wall=clock.wall, cpu=clock.cpu, load=common.load_average())
                 samples[way].append(out)
                 common.say(f"{case} rep {rep + 1} {way}: " + ", ".join(
@@ -155,13 +156,14 @@ def main() -> None:
                 summary[f"{way}_epoch{epoch + 1}"] = common.median(s["images_per_second"][epoch] for s in samples[way])
         for way in ways[1:]:
             suffix = "" if way == "cnnlab" else "_float32"
-            warm = [c["images_per_second"][-1] / p["images_per_second"][-1] for p, c in zip(samples["plain"], samples[way])]
-            first = [c["images_per_second"][0] / p["images_per_second"][0] for p, c in zip(samples["plain"], samples[way])]
+            pairs = list(zip(samples["plain"], samples[way]))
+            warm = [c["images_per_second"][-1] / p["images_per_second"][-1] for p, c in pairs]
+            first = [c["images_per_second"][0] / p["images_per_second"][0] for p, c in pairs]
             summary[f"ratio_warm{suffix}"] = common.median(warm)
             summary[f"ratio_first{suffix}"] = common.median(first)
             # The same comparison in CPU seconds per image (whole runs), which shared cores disturb less.
             summary[f"ratio_cpu{suffix}"] = common.median(
-                (p["cpu"] / p["images_trained"]) / (c["cpu"] / c["images_trained"]) for p, c in zip(samples["plain"], samples[way]))
+                (p["cpu"] / p["images_trained"]) / (c["cpu"] / c["images_trained"]) for p, c in pairs)
         summary.update(load_before=load_before, load_after=common.load_average())
         result["cases"][case] = {"preset": preset, "dataset": dataset_name, "batch_size": batch_size,
                                  "samples": samples, "summary": summary}

@@ -59,12 +59,12 @@ def drawings(count: int, seed: int = 0):
 
 def saved_classifier(preset: str):
     """A run saved the way train() saves one, loaded back the way the app loads it."""
-    from cnnlab.network import build_model
-    from cnnlab.presets import PRESETS
+    from cnnlab.config import TrainConfig
     from cnnlab.datasets import DIGIT_CLASSES
     from cnnlab.inference import Classifier
+    from cnnlab.network import build_model
+    from cnnlab.presets import PRESETS
     from cnnlab.runs import Run, new_run_id
-    from cnnlab.config import TrainConfig
 
     run = Run(run_id=new_run_id(preset, "mnist"), config=TrainConfig.from_preset(preset, "mnist").to_json(),
               status="finished", classes=list(DIGIT_CLASSES), image_shape=[28, 28, 1])

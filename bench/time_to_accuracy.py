@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 import common
 
@@ -84,8 +83,8 @@ def main() -> None:
     common.use_private_runs_dir()
     import numpy as np
 
-    from cnnlab.datasets import load_dataset
     from cnnlab.config import TrainConfig
+    from cnnlab.datasets import load_dataset
     from cnnlab.precision import training_precision
     from cnnlab.training import train
 

@@ -39,8 +39,8 @@ def main() -> None:
         args.epochs = 1
         common.quick_subset()
     common.use_private_runs_dir()
-    from cnnlab.presets import PRESETS
     from cnnlab.config import TrainConfig
+    from cnnlab.presets import PRESETS
     from cnnlab.training import train
 
     result = {"machine": common.machine(with_tensorflow=True), "quick": args.quick, "runs": {}}

@@ -70,8 +70,8 @@ def _dataset_shape(name: str) -> tuple[tuple[int, int, int], int]:
 
 
 def cmd_summary(args) -> None:
-    from cnnlab.network import check_stack
     from cnnlab.config import TrainConfig
+    from cnnlab.network import check_stack
 
     config = TrainConfig.from_preset(args.arch, args.dataset)
     image_shape, num_classes = _dataset_shape(args.dataset)
@@ -157,8 +157,8 @@ def cmd_runs(args) -> None:
 
 
 def cmd_predict(args) -> None:
-    from cnnlab.inference import Classifier
     from cnnlab.imagefiles import read_image
+    from cnnlab.inference import Classifier
     from cnnlab.preprocess import prepare, style_for_dataset
 
     classifier = Classifier.from_run(args.run)

@@ -14,8 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from cnnlab.layers import (ArchitectureError, describe_layer, layer_type_of, pool_stride,
-                           validate_layer)
+from cnnlab.layers import ArchitectureError, describe_layer, layer_type_of, pool_stride, validate_layer
 from cnnlab.settings import CnnlabError, max_parameters
 
 # Readable layer names, numbered per kind ("conv1", "pool2"): the Inspect page finds feature maps by them.
@@ -165,9 +164,10 @@ def check_stack(layers: Any, input_shape: Any, num_classes: Any) -> ShapeCheck:
             shape, params, frozen = _SHAPE_RULES[spec["type"]](spec, shape)
         except (ArchitectureError, _Problem) as problem:
             # validate_layer's messages already start with the layer's label; _Problem's do not.
-            reason = str(problem) if isinstance(problem, ArchitectureError) else f"{describe_layer(raw, 'label')}: {problem}"
+            label = describe_layer(raw, "label")
+            reason = str(problem) if isinstance(problem, ArchitectureError) else f"{label}: {problem}"
             error = ArchitectureError(f"layer {index}, {reason}", layer=index)
-            rows.append(LayerRow(index, name, describe_layer(raw, "label"), (), 0, str(error)))
+            rows.append(LayerRow(index, name, label, (), 0, str(error)))
             return ShapeCheck(rows, total, error, non_trainable)
         rows.append(LayerRow(index, name, describe_layer(spec), shape, params))
         total += params

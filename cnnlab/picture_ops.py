@@ -83,8 +83,8 @@ def ink_box(lum: np.ndarray, ignore_specks: bool = True) -> tuple[int, int, int,
     margin = max(2, round(0.05 * max(bottom - top, right - left)))
     top, left = max(0, top - margin), max(0, left - margin)
     bottom, right = min(lum.shape[0], bottom + margin), min(lum.shape[1], right + margin)
-    t, b, l, r = bounds(lum[top:bottom, left:right] > lo)
-    return top + t, top + b, left + l, left + r
+    inner_top, inner_bottom, inner_left, inner_right = bounds(lum[top:bottom, left:right] > lo)
+    return top + inner_top, top + inner_bottom, left + inner_left, left + inner_right
 
 
 def is_flat(x: np.ndarray) -> bool:

@@ -59,7 +59,8 @@ class Prepared:
     """Every step, and the picture the model will see: uint8, exactly the model's (H, W, C).
 
     `is_empty`: no ink stands out from the background (for digits the model input is then all
-    black); for photos: the picture is one flat colour. `background_was_light`: the picture's border was light, like paper.
+    black); for photos: the picture is one flat colour. `background_was_light`: the picture's border
+    was light, like paper.
     """
 
     steps: list[Step]
@@ -181,7 +182,8 @@ def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background
                           "are white ink on a black background.", round_to_uint8(x)))
     else:
         why = SWITCHED_OFF if invert is False else "the background is already dark"
-        steps.append(Step("invert", f"Not inverted ({why})", "The picture was left as it is.", round_to_uint8(x), False, why))
+        steps.append(Step("invert", f"Not inverted ({why})", "The picture was left as it is.", round_to_uint8(x),
+                          False, why))
 
     # MNIST's background is exactly 0 and its ink reaches 255; paper grain and shadows are neither.
     lo, hi = ops.levels(ops.luminance(x))
@@ -191,7 +193,8 @@ def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background
                           "ink pure white, as in MNIST; faint noise disappeared.", round_to_uint8(x)))
     else:
         why = SWITCHED_OFF if not contrast else nothing if is_empty else "it is already black and white"
-        steps.append(Step("contrast", "Contrast (unchanged)", "The brightness was left as it is.", round_to_uint8(x), False, why))
+        steps.append(Step("contrast", "Contrast (unchanged)", "The brightness was left as it is.", round_to_uint8(x),
+                          False, why))
 
     box = None if is_empty else ops.ink_box(ops.luminance(x), ignore_specks=style == "digit")
     if crop and box is not None:
@@ -199,7 +202,8 @@ def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background
         before = x.shape[:2]
         x = x[top:bottom, left:right]
         steps.append(Step("crop", "Cropped to the ink", f"Everything around the drawing was cut away ({before[1]} x "
-                          f"{before[0]} -> {x.shape[1]} x {x.shape[0]}), so where you drew no longer matters.", round_to_uint8(x)))
+                          f"{before[0]} -> {x.shape[1]} x {x.shape[0]}), so where you drew no longer matters.",
+                          round_to_uint8(x)))
     else:
         why = SWITCHED_OFF if not crop else nothing if is_empty else "no light ink on a dark background was found"
         steps.append(Step("crop", "Not cropped", "The whole picture was kept, empty space included.",
@@ -223,7 +227,8 @@ def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background
     elif centre and not is_empty:
         x, (dy, dx) = ops.centre_by_mass(x, size if fit else None)
         steps.append(Step("centre", "Centred by mass", f"The drawing was moved ({dx:+d} right, {dy:+d} down) so its "
-                          "centre of mass, the average position of the ink, is in the middle, as in MNIST.", round_to_uint8(x)))
+                          "centre of mass, the average position of the ink, is in the middle, as in MNIST.",
+                          round_to_uint8(x)))
     else:
         steps.append(Step("centre", "Not centred", "The drawing stayed where it was.", round_to_uint8(x), False,
                           SWITCHED_OFF if not centre else nothing))

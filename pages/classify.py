@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnlab.inference import DEFAULT_THRESHOLD, verdict
 from cnnlab.imagefiles import from_canvas
+from cnnlab.inference import DEFAULT_THRESHOLD, verdict
 from cnnlab.preprocess import prepare, style_for_dataset
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
@@ -180,7 +180,8 @@ with answer_col:
 # --- Plain-language explanations ---------------------------------------------------------------
 
 st.divider()
-for column, (name, icon) in zip(st.columns(3), [("preparing-pictures", ":material/tune:"),
-                                                ("probabilities", ":material/bar_chart:"), ("not-sure", ":material/help:")]):
+EXPLAINERS = [("preparing-pictures", ":material/tune:"), ("probabilities", ":material/bar_chart:"),
+              ("not-sure", ":material/help:")]
+for column, (name, icon) in zip(st.columns(3), EXPLAINERS):
     with column:
         explainer(name, icon)

@@ -1,8 +1,8 @@
 """Home: what cnnlab is, what is available on this machine, and where to start."""
 import streamlit as st
 
-from cnnlab.presets import PRESETS
 from cnnlab.datasets import catalogue
+from cnnlab.presets import PRESETS
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.widgets import lesson
 

@@ -16,7 +16,6 @@ from cnnlab.ui.models import current_classifier
 from cnnlab.ui.state import choices
 from cnnlab.ui.widgets import show_error
 
-
 sidebar_status()
 page_header("Inspect", "Look inside the trained network: what its filters learned, what each layer makes of an "
             "image, which pixels its decision rests on, and which test images it gets wrong.")

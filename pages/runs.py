@@ -1,12 +1,12 @@
 """Runs: every saved training, side by side. Change one thing, train, compare."""
 import streamlit as st
 
-from cnnlab.config import setting_label, setting_text
 from cnnlab.charts.training import compare_runs, training_curves
+from cnnlab.config import setting_label, setting_text
 from cnnlab.curves import read_curves, settings_that_differ
+from cnnlab.jobs import job_registry
 from cnnlab.runs import ACTIVE_STATUSES, FAILED_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
-from cnnlab.jobs import job_registry
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices
 from cnnlab.ui.training import duration

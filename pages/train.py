@@ -1,13 +1,13 @@
 """Train: pick the settings, press Train, and watch the network learn epoch by epoch."""
 import streamlit as st
 
+from cnnlab.config import TrainConfig
+from cnnlab.datasets import availability, dataset_info
+from cnnlab.jobs import job_registry
 from cnnlab.network import check_stack
 from cnnlab.presets import PRESETS
-from cnnlab.datasets import availability, dataset_info
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
-from cnnlab.config import TrainConfig
-from cnnlab.jobs import job_registry
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, lab_id
 from cnnlab.ui.training import job_panel, run_view, snapshot_from_run, training_settings

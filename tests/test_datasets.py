@@ -17,15 +17,13 @@ import time
 import urllib.error
 from pathlib import Path
 
+import fixtures_data as fx
 import numpy as np
 import pytest
 
 from cnnlab import datasets
-from cnnlab.datasets import download, folders, idx
-from cnnlab.datasets import DatasetError, availability, clear_cache, dataset_info, load_dataset
+from cnnlab.datasets import DatasetError, availability, clear_cache, dataset_info, download, folders, idx, load_dataset
 from cnnlab.settings import CnnlabError
-
-import fixtures_data as fx
 
 REAL_DOWNLOAD = download.fetch
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from cnnlab import runs
-from cnnlab.network import build_model
 from cnnlab.inference import DEFAULT_THRESHOLD, Classifier, Verdict, verdict
+from cnnlab.network import build_model
 
 DIGITS = [str(d) for d in range(10)]
 TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from cnnlab import inspection
-from cnnlab.network import build_model, check_stack
 from cnnlab.charts import inspection as charts
 from cnnlab.inspection import InspectionError
+from cnnlab.network import build_model, check_stack
 
 STACK = [{"type": "conv", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
          {"type": "maxpool", "size": 2},

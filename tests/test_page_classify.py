@@ -10,6 +10,8 @@ import zlib
 
 import numpy as np
 import pytest
+from conftest import TINY_STACK as TINY  # noqa: E402
+from conftest import open_app_page
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
@@ -17,8 +19,6 @@ from cnnlab import runs
 from cnnlab.network import build_model
 from cnnlab.ui import classify as ui
 from cnnlab.ui.state import LabChoices, choices_for
-
-from conftest import TINY_STACK as TINY, open_app_page  # noqa: E402
 
 
 def open_classify(lab: str, **choices) -> tuple[AppTest, LabChoices]:

@@ -8,12 +8,11 @@ import sys
 import urllib.error
 from pathlib import Path
 
+import fixtures_data as fx
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import datasets, settings
 from cnnlab.datasets import DIGIT_CLASSES, FASHION_CLASSES, download
-
-import fixtures_data as fx
 
 logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 ROOT = Path(__file__).resolve().parents[1]

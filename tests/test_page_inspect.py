@@ -5,12 +5,11 @@ import json
 import shutil
 
 import numpy as np
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import inspection, runs
 from cnnlab.datasets import load_dataset
-from conftest import open_app_page
-
 
 
 def open_inspect(lab: str, **choices) -> AppTest:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from cnnlab.charts.network import format_shape, parameter_bars, shape_flow
 from cnnlab.network import check_stack
 from cnnlab.presets import PRESETS
-from cnnlab.charts.network import format_shape, parameter_bars, shape_flow
 from cnnlab.ui.state import choices_for as lab_choices
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,14 +9,12 @@ import json
 import time
 import uuid
 
-
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import runs
 from cnnlab.config import TrainConfig
 from cnnlab.ui.state import choices_for as lab_choices
-from conftest import open_app_page
-
 
 
 def saved_run(suffix: str, learning_rate: float, val_accuracy: list[float], *, status="finished",

@@ -4,13 +4,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from conftest import open_app_page, wait_for
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.runs import Run, new_run_id
 from cnnlab.config import TrainConfig
 from cnnlab.jobs import job_registry
+from cnnlab.runs import Run, new_run_id
 from cnnlab.ui.state import choices_for as lab_choices
-from conftest import open_app_page, wait_for
 
 TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
         {"type": "flatten"}]

@@ -1,4 +1,5 @@
-"""Tests for cnnlab.preprocess and cnnlab.imagefiles: drawn and uploaded pictures -> model input, and safe file reading."""
+"""Tests for cnnlab.preprocess and cnnlab.imagefiles: drawn and uploaded pictures -> model input,
+and safe file reading."""
 from __future__ import annotations
 
 import gzip

@@ -8,13 +8,13 @@ import sys
 import time
 
 import pytest
+from conftest import wait_for
 
 from cnnlab import runs
-from cnnlab.settings import CnnlabError
 from cnnlab.config import TrainConfig
 from cnnlab.jobs import JobRegistry
+from cnnlab.settings import CnnlabError
 from cnnlab.training import train
-from conftest import wait_for
 
 # Small enough to train in a second or two, real enough to learn.
 TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},

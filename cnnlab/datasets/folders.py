@@ -12,8 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlab.datasets.registry import (FOLDER_PREFIX, SHUFFLE_SEED, Arrays, Dataset, DatasetError, DatasetInfo,
-                                      Progress, make_dataset)
+from cnnlab.datasets.registry import (
+    FOLDER_PREFIX,
+    SHUFFLE_SEED,
+    Arrays,
+    Dataset,
+    DatasetError,
+    DatasetInfo,
+    Progress,
+    make_dataset,
+)
 
 DEFAULT_IMAGE_SIZE = 32  # image folders: every picture is resized to this square
 TEST_FRACTION = 0.2  # image folders without train/ and test/: share of each class kept for testing
@@ -66,7 +74,8 @@ def _split_off_test(files: list[str], class_name: str) -> tuple[list[str], list[
 def list_image_folder(root: Path, classes: tuple[str, ...] | None = None) -> FolderListing:
     """Class names and files of an image folder, from names alone: no pixel is read."""
     if not root.is_dir():
-        raise DatasetError(f"The image folder {root} does not exist: check the folder path (it needs one subfolder per class).")
+        raise DatasetError(f"The image folder {root} does not exist: check the folder path "
+                           "(it needs one subfolder per class).")
     has_split = (root / "train").is_dir()
     train_files = _files_by_class(root / "train" if has_split else root)
     test_files = _files_by_class(root / "test") if has_split else {}

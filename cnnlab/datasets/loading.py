@@ -20,14 +20,35 @@ from typing import Callable, Optional
 import numpy as np
 
 from cnnlab import settings
-from cnnlab.datasets.cifar import (has_cifar_batches, has_split_folders, load_cifar_archive, load_cifar_batches,
-                                   load_cifar_images)
+from cnnlab.datasets.cifar import (
+    has_cifar_batches,
+    has_split_folders,
+    load_cifar_archive,
+    load_cifar_batches,
+    load_cifar_images,
+)
 from cnnlab.datasets.download import download_dataset, download_summary, not_found_message
-from cnnlab.datasets.folders import (all_grey, check_folder_options, folder_info, folder_path, list_image_folder,
-                                     load_folder)
+from cnnlab.datasets.folders import (
+    all_grey,
+    check_folder_options,
+    folder_info,
+    folder_path,
+    list_image_folder,
+    load_folder,
+)
 from cnnlab.datasets.idx import has_idx_files, load_idx_folder, load_keras_npz
-from cnnlab.datasets.registry import (DATASET_NAMES, DATASETS, FOLDER_PREFIX, SAMPLES_DIR, Arrays, Dataset,
-                                      DatasetError, DatasetInfo, Progress, make_dataset)
+from cnnlab.datasets.registry import (
+    DATASET_NAMES,
+    DATASETS,
+    FOLDER_PREFIX,
+    SAMPLES_DIR,
+    Arrays,
+    Dataset,
+    DatasetError,
+    DatasetInfo,
+    Progress,
+    make_dataset,
+)
 
 
 def keras_cache_dir() -> Path:

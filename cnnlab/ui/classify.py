@@ -14,8 +14,8 @@ import streamlit as st
 from PIL import Image
 
 from cnnlab.charts.style import TRAINING, VALIDATION, styled
-from cnnlab.images import enlarge
 from cnnlab.imagefiles import ImageError, LoadedImage, read_image
+from cnnlab.images import enlarge
 from cnnlab.preprocess import Prepared
 from cnnlab.ui.state import choices
 

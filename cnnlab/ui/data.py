@@ -6,8 +6,15 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.charts import data as data_charts
-from cnnlab.datasets import (DEFAULT_IMAGE_SIZE, FOLDER_PREFIX, Dataset, DatasetInfo, availability, dataset_info,
-                             download_size)
+from cnnlab.datasets import (
+    DEFAULT_IMAGE_SIZE,
+    FOLDER_PREFIX,
+    Dataset,
+    DatasetInfo,
+    availability,
+    dataset_info,
+    download_size,
+)
 from cnnlab.datasets.summary import class_balance, is_balanced, pixel_sample, sample_indices
 from cnnlab.images import enlarge
 from cnnlab.settings import CnnlabError, data_dir

@@ -12,10 +12,11 @@ from typing import Any
 
 import streamlit as st
 
+from cnnlab.charts.network import format_shape
 from cnnlab.layers import ACTIVATIONS, LAYER_TYPES, Param, default_layer
 from cnnlab.network import LayerRow, ShapeCheck
-from cnnlab.charts.network import format_shape
 from cnnlab.ui.state import choices
+
 
 def editor_version() -> int:
     return choices().layer_editor_version

@@ -12,13 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from cnnlab.config import OPTIMIZERS, SETTINGS, TRAIN_PAGE_SETTINGS
-from cnnlab.presets import PRESETS
 from cnnlab.charts.training import FIRST_POINT_NOTE, training_curves
+from cnnlab.config import LR_SCHEDULES, OPTIMIZERS, SETTINGS, TRAIN_PAGE_SETTINGS, TrainConfig
 from cnnlab.curves import read_curves
-from cnnlab.runs import FAILED_STATUSES, FINAL_STATUSES, KEPT_STATUSES, Run
-from cnnlab.config import LR_SCHEDULES, TrainConfig
 from cnnlab.jobs import TRAINING_STATUSES, TrainingJob, job_registry
+from cnnlab.presets import PRESETS
+from cnnlab.runs import FAILED_STATUSES, FINAL_STATUSES, KEPT_STATUSES, Run
 from cnnlab.ui.state import choices, lab_id
 
 POLL_SECONDS = 1.0

@@ -6,8 +6,8 @@ from typing import Sequence
 import numpy as np
 import streamlit as st
 
-from cnnlab.images import enlarge
 from cnnlab.datasets import Dataset, load_dataset
+from cnnlab.images import enlarge
 from cnnlab.settings import CnnlabError
 from cnnlab.texts import text, title_and_body
 

@@ -17,7 +17,8 @@ def test_03_model_parameters_and_impossible_stack(lab):
     lab.shot("lenet5-table")
     # st.dataframe draws its cells on a <canvas>; the same cells are in the DOM for screen readers.
     cells = table.first.text_content()
-    lab.check(LENET5_PARAMETERS in cells, f"the layer table does not show {LENET5_PARAMETERS} parameters: {cells[-300:]!r}")
+    lab.check(LENET5_PARAMETERS in cells,
+              f"the layer table does not show {LENET5_PARAMETERS} parameters: {cells[-300:]!r}")
     lab.check(f"Total parameters: {LENET5_PARAMETERS}" in lab.text(), "no 'Total parameters: 107,786' line")
 
     # Copy LeNet-5 into the editor and pile up pooling layers before Flatten (layer 5): the 7x7

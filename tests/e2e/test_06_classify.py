@@ -29,8 +29,8 @@ def _draw_and_read(lab, name: str, stroke, expected: str) -> None:
     lab.wait_idle()
     answer = _verdict(lab)
     lab.shot(f"drew-{name}")
-    lab.check(answer == f"Prediction: {expected}", f"drew a {name}: the page says {answer!r}, not 'Prediction: {expected}'",
-              name)
+    lab.check(answer == f"Prediction: {expected}",
+              f"drew a {name}: the page says {answer!r}, not 'Prediction: {expected}'", name)
 
 
 def _clear(lab, name: str) -> None:
