@@ -9,45 +9,17 @@ import ipaddress
 import logging
 import os
 import socket
-import time
 from pathlib import Path
 
 import pytest
+from support import TINY_CNN, tiny_config
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 # Tests set a lab's choices from outside a running page, which makes Streamlit warn each time.
 logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-
-
-def open_app_page(page: str, lab: str, **choices):
-    """Open app.py as the browser session of lab `lab` (its choices set first) and go to `page`."""
-    from streamlit.testing.v1 import AppTest
-
-    from cnnlab.ui.state import choices_for
-
-    chosen = choices_for(lab)
-    for name, value in choices.items():
-        setattr(chosen, name, value)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab_id"] = lab
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def wait_for(condition, timeout: float = 60.0) -> bool:
-    """Poll `condition` until it is true (True) or `timeout` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture(autouse=True)
@@ -85,27 +57,16 @@ def shared_datasets() -> Path:
     return SHARED_DATASETS
 
 
-# A small network that trains on mnist-sample in a couple of seconds: pages that need a trained
-# model (Inspect, Classify) share one run of it.
-TINY_STACK = [{"type": "conv", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
-              {"type": "maxpool", "size": 2},
-              {"type": "conv", "filters": 20, "kernel": 3, "padding": "same", "activation": "relu"},
-              {"type": "maxpool", "size": 2},
-              {"type": "flatten"}]
-
-
 @pytest.fixture(scope="session")
 def trained_runs_folder(tmp_path_factory) -> Path:
-    """A runs folder holding one finished run of TINY_STACK (training is the slow part)."""
-    from cnnlab.config import TrainConfig
+    """A runs folder holding one finished run of TINY_CNN (training is the slow part)."""
     from cnnlab.training import train
 
     folder = tmp_path_factory.mktemp("trained-runs")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CNNLAB_RUNS_DIR", str(folder))
         patch.setenv("CNNLAB_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-        run = train(TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY_STACK,
-                                batch_size=128, epochs=1, validation_split=0.1))
+        run = train(tiny_config(layers=TINY_CNN))
     assert run.status == "finished", run.message
     return folder
 

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import TINY
 
 from cnnlab import runs
 from cnnlab.inference import DEFAULT_THRESHOLD, Classifier, Verdict, verdict
 from cnnlab.network import build_model
 
 DIGITS = [str(d) for d in range(10)]
-TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
-        {"type": "flatten"}]
-
-
 def probs(**shares) -> np.ndarray:
     """Ten probabilities: the named digits get their share, the rest is spread evenly."""
     p = np.zeros(10)

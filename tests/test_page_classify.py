@@ -10,10 +10,9 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import TINY_STACK as TINY  # noqa: E402
-from conftest import open_app_page
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
+from support import TINY_CNN, open_app_page, page_text
 
 from cnnlab import runs
 from cnnlab.network import build_model
@@ -23,10 +22,6 @@ from cnnlab.ui.state import LabChoices, choices_for
 
 def open_classify(lab: str, **choices) -> tuple[AppTest, LabChoices]:
     return open_app_page("pages/classify.py", lab, **choices), choices_for(lab)
-
-
-def texts(at: AppTest) -> str:
-    return "\n".join(m.value for m in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error])
 
 
 def answer(at: AppTest) -> str:
@@ -96,7 +91,7 @@ def test_an_empty_canvas_is_not_sure_and_every_step_is_shown(trained_run):
     canvas = at.get("bidi_component")
     assert len(canvas) == 1 and canvas[0].key == "canvas_drawing_0"
     assert at.button(key="clear_canvas") and at.slider(key="brush_width").value == 20
-    text = texts(at)
+    text = page_text(at)
     assert trained_run.title in text and "0, 1, 2, 3, 4, 5, 6, 7, 8, 9" in text
     assert answer(at) == "Not sure"
     assert "The canvas is empty — draw a digit." in text
@@ -121,7 +116,7 @@ def test_a_drawing_is_classified_kept_for_inspect_and_cleared(trained_run):
 
     at.button(key="clear_canvas").click().run()
     assert not at.exception
-    assert answer(at) == "Not sure" and "The canvas is empty" in texts(at)
+    assert answer(at) == "Not sure" and "The canvas is empty" in page_text(at)
     assert chosen.drawing is None
     assert at.get("bidi_component")[0].key == "canvas_drawing_1"  # a fresh, empty canvas
 
@@ -129,7 +124,7 @@ def test_a_drawing_is_classified_kept_for_inspect_and_cleared(trained_run):
 def test_uploading_a_photo_of_a_digit_on_paper(trained_run):
     at, chosen = open_classify("classifyupload", run_id=trained_run.run_id)
     at.segmented_control(key="input_source").set_value("Upload").run()
-    assert not at.get("bidi_component") and "Upload a picture" in texts(at)
+    assert not at.get("bidi_component") and "Upload a picture" in page_text(at)
     at.file_uploader(key="upload_image").set_value(("one.png", one_on_paper(), "image/png")).run()
     assert not at.exception, at.exception
     assert answer(at) == "Prediction: 1"
@@ -150,8 +145,8 @@ def test_bad_uploads_give_a_clear_message_and_lose_nothing(trained_run):
         at.file_uploader(key="upload_image").set_value((name, content, "image/png")).run()
         assert not at.exception, (name, at.exception)
         assert len(at.error) == 1 and words in at.error[0].value, (name, [e.value for e in at.error])
-        assert "Traceback" not in texts(at) and not at.get("plotly_chart")
-        assert "Nothing else changed" in texts(at)
+        assert "Traceback" not in page_text(at) and not at.get("plotly_chart")
+        assert "Nothing else changed" in page_text(at)
     assert chosen.run_id == trained_run.run_id  # the current model is untouched
     at.segmented_control(key="input_source").set_value("Draw").run()
     assert not at.error and answer(at) == "Prediction: 1"  # and so is the drawing
@@ -193,11 +188,11 @@ def test_photo_and_clothing_models_get_their_own_preparation(dataset, shape, ste
     run = runs.Run(f"untrained-{dataset}", {"dataset": dataset, "architecture": "custom"},
                    classes=[f"class {i}" for i in range(10)], image_shape=list(shape), status="finished")
     run.save()
-    run.save_model(build_model(TINY, shape, 10))
+    run.save_model(build_model(TINY_CNN, shape, 10))
     at, chosen = open_classify(f"classify{dataset.replace('-', '')}", run_id=run.run_id)
     assert [t.key for t in at.toggle] == switches
     if dataset == "fashion-sample":
-        assert empty in texts(at)
+        assert empty in page_text(at)
         return
     at.segmented_control(key="input_source").set_value("Upload").run()
     photo = Image.new("RGB", (120, 80), (200, 40, 40))
@@ -208,4 +203,4 @@ def test_photo_and_clothing_models_get_their_own_preparation(dataset, shape, ste
     assert chosen.last_input.shape == shape
     at.file_uploader(key="upload_image").set_value(("blank.png", png(Image.new("RGB", (50, 50), "white")),
                                                     "image/png")).run()
-    assert answer(at) == "Not sure" and empty in texts(at)
+    assert answer(at) == "Not sure" and empty in page_text(at)

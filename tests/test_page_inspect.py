@@ -5,8 +5,8 @@ import json
 import shutil
 
 import numpy as np
-from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
+from support import open_app_page, page_text
 
 from cnnlab import inspection, runs
 from cnnlab.datasets import load_dataset
@@ -18,10 +18,6 @@ def open_inspect(lab: str, **choices) -> AppTest:
 
 def captions(at: AppTest) -> list[str]:
     return [caption for image in at.get("image") for caption in image.captions]
-
-
-def texts(at: AppTest) -> str:
-    return "\n".join(m.value for m in [*at.markdown, *at.caption, *at.info, *at.warning])
 
 
 def test_without_a_trained_model_it_says_to_train_first():
@@ -37,7 +33,7 @@ def test_kernels_feature_maps_and_confusion_matrix_of_a_trained_run(trained_run)
                                              "Most confident mistakes"]
     shown = captions(at)
     assert [c for c in shown if c.startswith("filter ")] == [f"filter {i}" for i in range(1, 5)]
-    text = texts(at)
+    text = page_text(at)
     for layer in ("**conv1**: Conv 4@3x3, same, ReLU → output 28x28x4", "**pool1**: MaxPool 2x2 → output 14x14x4",
                   "**conv2**: Conv 20@3x3, same, ReLU → output 14x14x20", "**pool2**: MaxPool 2x2 → output 7x7x20"):
         assert layer in text
@@ -60,14 +56,14 @@ def test_kernels_feature_maps_and_confusion_matrix_of_a_trained_run(trained_run)
     at.selectbox(key=f"inspect_cell_predicted_{trained_run.run_id}").set_value(int(predicted)).run()
     assert not at.exception, at.exception
     count = int(matrix[true_class, predicted])
-    assert f"**Test images of class {true_class} predicted as {predicted}** ({count:,}" in texts(at)
+    assert f"**Test images of class {true_class} predicted as {predicted}** ({count:,}" in page_text(at)
     cell_captions = [c for c in captions(at) if c.startswith("#") and f"predicted {predicted} " in c]
     assert len([c for c in cell_captions if f"true {true_class}," in c]) >= min(count, 24)
 
     # A diagonal cell: the images recognised correctly.
     at.selectbox(key=f"inspect_cell_predicted_{trained_run.run_id}").set_value(int(true_class)).run()
     assert f"**Test images of class {true_class} recognised correctly** ({int(matrix[true_class, true_class]):,}" \
-        in texts(at)
+        in page_text(at)
 
     # The explanation works with both methods, also for a class other than the predicted one.
     assert any(c.startswith("Saliency map for ") for c in captions(at))
@@ -105,5 +101,5 @@ def test_a_run_whose_dataset_is_missing_still_shows_kernels_and_the_drawing(trai
     assert "which is not on this computer right now" in at.warning[0].value
     shown = captions(at)
     assert "filter 1" in shown and "your last drawing or upload" in shown
-    assert "**conv1**" in texts(at)
-    assert "needs the test images" in texts(at)
+    assert "**conv1**" in page_text(at)
+    assert "needs the test images" in page_text(at)

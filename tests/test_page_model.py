@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from support import page_text
 
 from cnnlab.charts.network import format_shape, parameter_bars, shape_flow
 from cnnlab.network import check_stack
@@ -28,10 +29,6 @@ def summary(at: AppTest):
     return at.dataframe[0].value
 
 
-def texts(elements) -> str:
-    return " ".join(e.value for e in elements)
-
-
 def layer_widget(at: AppTest, position: int, setting: str):
     """The editor's widget for one setting of the layer at `position` (0-based)."""
     suffix = f"_{position}_{setting}"
@@ -42,7 +39,7 @@ def layer_widget(at: AppTest, position: int, setting: str):
 def test_default_is_lenet5_on_the_mnist_sample_with_107786_parameters():
     at = open_page()
     assert at.selectbox(key="preset_choice").value == "lenet5"
-    assert "Total parameters: 107,786" in texts(at.markdown)
+    assert "Total parameters: 107,786" in page_text(at, "markdown")
     table = summary(at)
     assert list(table["output shape"][:4]) == ["28 x 28 x 1", "28 x 28 x 6", "14 x 14 x 6", "14 x 14 x 16"]
     assert table["parameters"].iloc[-1] == "107,786" and table["what it is"].iloc[-1] == "Total parameters"
@@ -59,8 +56,8 @@ def test_choosing_a_preset_sets_the_architecture_and_keeps_the_dataset():
     at.selectbox(key="preset_choice").set_value("tf-tutorial").run()
     assert not at.exception
     assert lab_choices(lab).architecture == "tf-tutorial" and lab_choices(lab).dataset == "fashion-sample"
-    assert "Total parameters: 93,322" in texts(at.markdown)  # TF's CIFAR network on 28x28x1 pictures
-    assert "about 70% test accuracy on CIFAR-10" in texts(at.markdown)
+    assert "Total parameters: 93,322" in page_text(at, "markdown")  # TF's CIFAR network on 28x28x1 pictures
+    assert "about 70% test accuracy on CIFAR-10" in page_text(at, "markdown")
 
 
 def test_edit_this_stack_then_change_a_setting_and_find_it_after_a_reload():
@@ -80,7 +77,7 @@ def test_edit_this_stack_then_change_a_setting_and_find_it_after_a_reload():
     again = open_page(lab)  # a reload: a new session on the same lab
     assert again.selectbox(key="preset_choice").value == "custom"
     assert layer_widget(again, 0, "filters").value == 8
-    assert texts(again.markdown).count("Total parameters:") == 1
+    assert page_text(again, "markdown").count("Total parameters:") == 1
     assert summary(again)["parameters"][1] == "208"
 
 
@@ -98,7 +95,7 @@ def test_move_and_remove_layers():
     at.button(key=f"layer_{version}_1_remove").click().run()
     assert not at.exception
     assert [layer["type"] for layer in chosen.custom_layers] == ["flatten", "dense"]
-    assert f"Total parameters: {784 * 12 + 12 + 13 * 10:,}" in texts(at.markdown)
+    assert f"Total parameters: {784 * 12 + 12 + 13 * 10:,}" in page_text(at, "markdown")
 
 
 def test_too_many_pooling_layers_show_the_error_at_the_layer_and_above_the_table():
@@ -126,7 +123,7 @@ def test_a_dataset_that_cannot_be_read_falls_back_with_a_warning(tmp_path):
     lab_choices(lab).dataset = f"folder:{tmp_path / 'gone'}"
     at = open_page(lab)
     assert "does not exist" in at.warning[0].value
-    assert "Total parameters: 107,786" in texts(at.markdown)
+    assert "Total parameters: 107,786" in page_text(at, "markdown")
 
 
 def test_shape_flow_chart_has_one_bar_per_layer_and_marks_the_impossible_one():

@@ -9,8 +9,8 @@ import json
 import time
 import uuid
 
-from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
+from support import open_app_page
 
 from cnnlab import runs
 from cnnlab.config import TrainConfig

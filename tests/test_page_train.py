@@ -1,35 +1,18 @@
 """The Train page: settings, Train and Stop, the live chart, the queue, and the result."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from conftest import open_app_page, wait_for
 from streamlit.testing.v1 import AppTest
+from support import TINY, new_lab, open_app_page, page_text, sidebar_text, start_training, wait_for
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs import job_registry
 from cnnlab.runs import Run, new_run_id
 from cnnlab.ui.state import choices_for as lab_choices
 
-TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
-        {"type": "flatten"}]
-
 
 def open_page(lab: str, page: str = "pages/train.py") -> AppTest:
     return open_app_page(page, lab)
-
-
-def new_lab(**choices) -> str:
-    lab = uuid.uuid4().hex[:12]
-    for name, value in choices.items():
-        setattr(lab_choices(lab), name, value)
-    return lab
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success") for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 def chart_specs(at: AppTest) -> list[str]:
@@ -50,7 +33,7 @@ def test_default_page_shows_the_preset_settings_and_a_ready_train_button():
     assert at.button(key="stop_button").disabled
     assert at.number_input(key="epochs_input").value == 30  # LeNet-5's tutorial setting
     assert at.number_input(key="learning_rate_input").value == pytest.approx(0.001)
-    page = texts(at)
+    page = page_text(at)
     assert "LeNet-5" in page and "107,786 parameters" in page and "Press **Train** to start" in page
     assert [e.label for e in at.expander][:2] == ["Epoch and batch", "Learning rate"]
 
@@ -74,12 +57,7 @@ def test_settings_survive_a_page_switch_and_reset_to_the_preset():
 
 def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current_model():
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at = open_page(lab)
-    at.number_input(key="epochs_input").set_value(1)
-    at.selectbox(key="batch_size_input").set_value(128)
-    at.button(key="train_button").click().run()
-    assert not at.exception, at.exception
-    job = job_registry().latest(lab)
+    at, job = start_training(lab, epochs=1, batch_size=128)
     assert job is not None and job.config.epochs == 1 and job.config.batch_size == 128
     assert at.button(key="train_button").disabled and not at.button(key="stop_button").disabled
     assert wait_for(lambda: job.done), job.snapshot()
@@ -89,31 +67,27 @@ def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"].endswith("%") and float(metrics["Test accuracy"][:-1]) > 50
     assert "Test loss" in metrics and metrics["Epochs done"] == "1 of 1"
-    page = texts(at)
+    page = page_text(at)
     assert "Training finished" in page and "What the curves say" in page and "Only one epoch" in page
     assert any('"validation"' in spec and '"training"' in spec for spec in chart_specs(at))
     assert lab_choices(lab).run_id == job.run_id
     assert not at.button(key="train_button").disabled and at.button(key="stop_button").disabled
-    assert "Last training: finished" in "\n".join(m.value for m in at.sidebar.markdown)
+    assert "Last training: finished" in sidebar_text(at)
 
 
 def test_stop_ends_a_running_training():
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at = open_page(lab)
-    at.number_input(key="epochs_input").set_value(50)
-    at.selectbox(key="batch_size_input").set_value(128)
-    at.button(key="train_button").click().run()
-    job = job_registry().latest(lab)
+    at, job = start_training(lab, epochs=50, batch_size=128)
     assert wait_for(lambda: job.snapshot()["history"]), job.snapshot()
     at.run()
-    assert "Training: the network is learning" in texts(at)
-    assert "Training: epoch" in "\n".join(m.value for m in at.sidebar.markdown)
+    assert "Training: the network is learning" in page_text(at)
+    assert "Training: epoch" in sidebar_text(at)
     at.button(key="stop_button").click().run()
     assert wait_for(lambda: job.done, timeout=15)
     at.run()
     assert not at.exception, at.exception
     assert job.status == "stopped"
-    assert "Stopped during epoch" in texts(at)
+    assert "Stopped during epoch" in page_text(at)
     assert lab_choices(lab).run_id == job.run_id  # a stopped run with an epoch is kept as the model
     assert not at.button(key="train_button").disabled
 
@@ -123,16 +97,14 @@ def test_a_second_lab_waits_in_the_queue_and_can_leave_it():
                                                              batch_size=128))
     assert wait_for(lambda: other.status in ("loading", "running"))
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at = open_page(lab)
-    at.button(key="train_button").click().run()
-    job = job_registry().latest(lab)
+    at, job = start_training(lab)
     assert job.status == "queued"
-    assert "Waiting in the queue: 1st in line (another training is using the computer)" in texts(at)
-    assert "Queued: 1st in line" in "\n".join(m.value for m in at.sidebar.markdown)
+    assert "Waiting in the queue: 1st in line (another training is using the computer)" in page_text(at)
+    assert "Queued: 1st in line" in sidebar_text(at)
     at.button(key="stop_button").click().run()
     assert wait_for(lambda: job.done, timeout=10)
     at.run()
-    assert job.status == "stopped" and "Stopped while waiting in the queue" in texts(at)
+    assert job.status == "stopped" and "Stopped while waiting in the queue" in page_text(at)
     assert lab_choices(lab).run_id is None  # nothing was learned, nothing to keep
     assert not other.done  # the other lab's training went on
     other.stop()
@@ -144,15 +116,13 @@ def test_an_impossible_stack_disables_train_and_links_to_the_model_page():
     assert at.button(key="train_button").disabled
     error = "\n".join(e.value for e in at.error)
     assert "cannot be trained" in error and "layer 5" in error
-    assert "Train is off until the network fits the pictures." in texts(at)
+    assert "Train is off until the network fits the pictures." in page_text(at)
 
 
 def test_a_training_that_cannot_load_its_data_says_why():
     # The full MNIST is not in the empty test data folder and the network is off in tests.
     lab = new_lab(dataset="mnist", architecture="custom", custom_layers=TINY)
-    at = open_page(lab)
-    at.button(key="train_button").click().run()
-    job = job_registry().latest(lab)
+    at, job = start_training(lab)
     assert wait_for(lambda: job.done, timeout=30)
     at.run()
     assert not at.exception, at.exception
@@ -162,18 +132,14 @@ def test_a_training_that_cannot_load_its_data_says_why():
 
 def test_a_diverging_training_says_to_lower_the_learning_rate():
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at = open_page(lab)
-    at.number_input(key="learning_rate_input").set_value(10.0)
-    at.number_input(key="epochs_input").set_value(1)
-    at.button(key="train_button").click().run()
-    job = job_registry().latest(lab)
+    at, job = start_training(lab, epochs=1, learning_rate=10.0)
     assert wait_for(lambda: job.done), job.snapshot()
     at.run()
     assert job.status == "diverged"
     error = "\n".join(e.value for e in at.error)
     assert "diverged" in error and "learning rate" in error and "lower" in error
     assert lab_choices(lab).run_id is None  # a blown-up network is not worth keeping as the model
-    assert "No epoch finished" in texts(at) and not at.get("plotly_chart")
+    assert "No epoch finished" in page_text(at) and not at.get("plotly_chart")
 
 
 def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
@@ -188,5 +154,5 @@ def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
     at = open_page(new_lab(run_id=run.run_id))  # no job in the registry, as after a restart
     assert "Current model" in [h.value for h in at.subheader]
     assert {m.label: m.value for m in at.metric}["Test accuracy"] == "93.5%"
-    assert "Training finished: 2 epochs" in texts(at) and "still rising" in texts(at)
+    assert "Training finished: 2 epochs" in page_text(at) and "still rising" in page_text(at)
     assert any('"test (after training)"' in spec for spec in chart_specs(at))

@@ -8,22 +8,13 @@ import sys
 import time
 
 import pytest
-from conftest import wait_for
+from support import tiny_config, wait_for
 
 from cnnlab import runs
 from cnnlab.config import TrainConfig
 from cnnlab.jobs import JobRegistry
 from cnnlab.settings import CnnlabError
 from cnnlab.training import train
-
-# Small enough to train in a second or two, real enough to learn.
-TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
-        {"type": "flatten"}]
-
-
-def tiny_config(**changes) -> TrainConfig:
-    return TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY, batch_size=128,
-                       epochs=1, validation_split=0.1).replace(**changes)
 
 
 def test_one_epoch_of_mnist_basic_reaches_90_percent_and_is_saved():
