@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 import common
+
+from cnnlab.launcher import CHROMIUM_FLAGS, answers, free_port, start_app, stop_app
 
 MNIST_PRESETS = ("lenet5", "mnist-basic", "fast-cnn")
 CANVAS_SIZE = 280
@@ -36,8 +35,6 @@ CHROMIUM = "/usr/bin/chromium"
 MIN_GRID_IMAGES = 8
 SHOWN_IMAGES = ("Array.from(document.querySelectorAll('[data-testid=\"stMain\"] img'))"
                 ".filter(img => img.complete && img.naturalWidth > 0).length")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def drawings(count: int, seed: int = 0):
@@ -106,56 +103,21 @@ def drawing_latency(calls: int) -> dict:
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, deadline: float) -> bool:
-    while time.perf_counter() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
-
-
-def start_app(port: int, home: str):
-    """`streamlit run app.py` as a user starts it, with its own empty run folder and settings."""
-    env = {**os.environ, "HOME": home, "CNNLAB_RUNS_DIR": os.path.join(home, "runs")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=common.REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop_app(process) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def app_start(browser, data_page: bool, timeout: float = 180) -> dict:
     """One cold start: seconds from launch to served, and to rendered in Chromium."""
     port, home = free_port(), tempfile.mkdtemp(prefix="cnnlab-bench-home-")
+    env = {"HOME": home, "CNNLAB_RUNS_DIR": os.path.join(home, "runs")}  # its own empty run folder and settings
     base = f"http://127.0.0.1:{port}"
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     t0 = time.perf_counter()
-    process = start_app(port, home)
+    process = start_app(port, env)
     out = {}
     try:
         deadline = t0 + timeout
-        if not wait_http(f"{base}/_stcore/health", deadline):
+        if not answers(f"{base}/_stcore/health", deadline):
             raise RuntimeError("the app did not answer its health check")
         out["health_s"] = time.perf_counter() - t0
-        if not wait_http(base + "/", deadline):
+        if not answers(base + "/", deadline):
             raise RuntimeError("the app did not serve its home page")
         out["served_s"] = time.perf_counter() - t0
         if data_page:

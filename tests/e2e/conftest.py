@@ -17,25 +17,21 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from cnnlab.launcher import CHROMIUM_FLAGS, answers, free_port, start_app, stop_app
+
 from .helpers import PAGE_RECORDER, SCREENSHOTS, VIEWPORT, Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
+BROWSER_FLAGS = [*CHROMIUM_FLAGS, "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
 SERVER_START_TIMEOUT = 90  # seconds; a busy 2-core machine can take a while to import Streamlit
 INSTALL_HINT = ("Install Debian's Chromium to run them: `sudo apt-get install chromium` (never "
                 "`playwright install`), or point CNNLAB_CHROMIUM at a Chromium binary.")
@@ -59,27 +55,6 @@ def _chromium_path() -> str | None:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Terminate the server (and anything it started), then kill it if it does not go."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)  # its own process group (start_new_session below)
-        process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
 
 
 @dataclass
@@ -108,40 +83,23 @@ def app_server(chromium_executable) -> AppServer:
     home = Path(tempfile.mkdtemp(prefix="cnnlab-e2e-"))
     for folder in ("home", "runs", "data", "keras"):
         (home / folder).mkdir()
-    port = _free_port()
-    env = dict(os.environ, HOME=str(home / "home"), CNNLAB_RUNS_DIR=str(home / "runs"),
-               CNNLAB_DATA_DIR=str(home / "data"), KERAS_HOME=str(home / "keras"), CNNLAB_OFFLINE="1",
-               TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    port = free_port()
+    env = dict(HOME=str(home / "home"), CNNLAB_RUNS_DIR=str(home / "runs"), CNNLAB_DATA_DIR=str(home / "data"),
+               KERAS_HOME=str(home / "keras"), CNNLAB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     log_path = home / "streamlit.log"
     log = open(log_path, "w")
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port),
-               "--browser.gatherUsageStats", "false",
-               # Other developers edit pages/ while the tests run: no reload prompts mid-scenario.
-               "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    atexit.register(_stop, process)  # also after Ctrl-C, whatever pytest's teardown manages
+    # Other developers edit pages/ while the tests run: no reload prompts mid-scenario.
+    process = start_app(port, env, log=log, watch_files=False)
+    atexit.register(stop_app, process)  # also after Ctrl-C, whatever pytest's teardown manages
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {process.returncode} while starting:\n"
-                                   + log_path.read_text()[-3000:])
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within "
-                                   f"{SERVER_START_TIMEOUT} s:\n" + log_path.read_text()[-3000:])
-            time.sleep(0.25)
+        if not answers(f"{url}/_stcore/health", time.perf_counter() + SERVER_START_TIMEOUT, process):
+            how = (f"exited with code {process.returncode} while starting" if process.poll() is not None
+                   else f"did not answer {url}/_stcore/health within {SERVER_START_TIMEOUT} s")
+            raise RuntimeError(f"streamlit {how}:\n" + log_path.read_text()[-3000:])
         yield AppServer(url, log_path)
     finally:  # runs on failures and on KeyboardInterrupt too
-        _stop(process)
+        stop_app(process)
         log.close()
         # Keep the server's log beside the screenshots (gitignored) for a person to read.
         kept = SCREENSHOTS / "streamlit-server.log"
@@ -161,7 +119,7 @@ def browser(chromium_executable):
     for old in SCREENSHOTS.glob("*.png"):  # only this session's path through the app
         old.unlink()
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_FLAGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_executable, args=BROWSER_FLAGS)
         try:
             yield chromium
         finally:
