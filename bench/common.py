@@ -132,6 +132,18 @@ def say(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
+def arguments(parser, quick: str, cut_data: bool = True):
+    """Add --quick to `parser` (`quick` says what the smoke test does), parse the command line and
+    set up: with --quick every dataset is cut to its first images (unless `cut_data` is False);
+    runs go to a private folder (use_private_runs_dir)."""
+    parser.add_argument("--quick", action="store_true", help=f"smoke test: {quick}")
+    args = parser.parse_args()
+    if args.quick and cut_data:
+        quick_subset()
+    use_private_runs_dir()
+    return args
+
+
 def quick_subset(train_size: int = 2048, test_size: int = 512) -> None:
     """Smoke-test mode: every dataset cnnlab loads is cut to its first images.
 

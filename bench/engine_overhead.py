@@ -118,12 +118,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each way (default 3)")
     parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
-    parser.add_argument("--quick", action="store_true", help="smoke test: 2,048 images, one repetition")
-    args = parser.parse_args()
+    args = common.arguments(parser, "2,048 images, one repetition")
     if args.quick:
         args.reps = 1
-        common.quick_subset()
-    common.use_private_runs_dir()
     from cnnlab.datasets import load_dataset
     from cnnlab.precision import training_precision
 

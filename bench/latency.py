@@ -170,11 +170,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--app-reps", type=int, default=3, help="cold starts of each kind (default 3)")
     parser.add_argument("--skip-app", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="smoke test: 20 calls, one start of each kind")
-    args = parser.parse_args()
+    args = common.arguments(parser, "20 calls, one start of each kind", cut_data=False)
     if args.quick:
         args.calls, args.app_reps = 20, 1
-    common.use_private_runs_dir()
     result = {"machine": common.machine(with_tensorflow=True), "quick": args.quick}
     result["drawing"] = drawing_latency(args.calls)
     rows = [[preset, f"{r['prepare_p50_ms']:.1f} / {r['prepare_p95_ms']:.1f}",

@@ -71,16 +71,13 @@ def main() -> None:
                         help="override TrainConfig settings (for tuning), e.g. epochs=8 learning_rate=0.002")
     parser.add_argument("--layers", help="a JSON file with a layer stack to try instead of the preset's")
     parser.add_argument("--tag", default="", help="suffix of the output file name (tuning runs)")
-    parser.add_argument("--quick", action="store_true", help="smoke test: 2,048 images, 1 epoch")
-    args = parser.parse_args()
+    args = common.arguments(parser, "2,048 images, 1 epoch")
     overrides = dict(parse_setting(s) for s in args.set)
     if args.quick:
         overrides["epochs"] = 1
-        common.quick_subset()
     if args.layers:
         with open(args.layers) as f:
             overrides.update(layers=json.load(f), architecture="custom")
-    common.use_private_runs_dir()
     import numpy as np
 
     from cnnlab.config import TrainConfig

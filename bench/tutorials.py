@@ -33,12 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--presets", nargs="+", choices=TUTORIALS, default=list(TUTORIALS))
     parser.add_argument("--epochs", type=int, help="override every preset's epochs (not its tutorial's setting!)")
-    parser.add_argument("--quick", action="store_true", help="smoke test: 2,048 images, 1 epoch")
-    args = parser.parse_args()
+    args = common.arguments(parser, "2,048 images, 1 epoch")
     if args.quick:
         args.epochs = 1
-        common.quick_subset()
-    common.use_private_runs_dir()
     from cnnlab.config import TrainConfig
     from cnnlab.presets import PRESETS
     from cnnlab.training import train

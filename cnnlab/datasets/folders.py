@@ -12,16 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlab.datasets.registry import (
-    FOLDER_PREFIX,
-    SHUFFLE_SEED,
-    Arrays,
-    Dataset,
-    DatasetError,
-    DatasetInfo,
-    Progress,
-    make_dataset,
-)
+from cnnlab.datasets.registry import FOLDER_PREFIX, SHUFFLE_SEED, Arrays, DatasetError, DatasetInfo, Progress
 
 DEFAULT_IMAGE_SIZE = 32  # image folders: every picture is resized to this square
 TEST_FRACTION = 0.2  # image folders without train/ and test/: share of each class kept for testing
@@ -194,10 +185,3 @@ def folder_info(name: str, listing: FolderListing, size: int, channels: int,
         "Your own pictures: check you may use them", "",
         f"Your own pictures from {listing.root}, one subfolder per class ({len(listing.classes)} classes), "
         f"resized to {size}x{size} pixels in {'shades of grey' if channels == 1 else 'colour'}; {how}.", False)
-
-
-def load_folder(name: str, size: int, channels: int | None, progress: Progress | None) -> Dataset:
-    listing = list_image_folder(folder_path(name))
-    arrays = read_listed_images(listing, size, channels, progress)
-    info = folder_info(name, listing, size, arrays.x_train.shape[-1], len(arrays.x_train), len(arrays.x_test))
-    return make_dataset(info, arrays, f"folder {listing.root}")

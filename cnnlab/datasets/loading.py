@@ -34,7 +34,7 @@ from cnnlab.datasets.folders import (
     folder_info,
     folder_path,
     list_image_folder,
-    load_folder,
+    read_listed_images,
 )
 from cnnlab.datasets.idx import has_idx_files, load_idx_folder, load_keras_npz
 from cnnlab.datasets.registry import (
@@ -101,6 +101,13 @@ def _load_sample(name: str) -> Dataset:
     with np.load(path, allow_pickle=False) as f:
         arrays = Arrays(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
     return make_dataset(DATASETS[name], arrays, f"bundled sample {path.name}")
+
+
+def load_folder(name: str, size: int, channels: int | None, progress: Progress | None) -> Dataset:
+    listing = list_image_folder(folder_path(name))
+    arrays = read_listed_images(listing, size, channels, progress)
+    info = folder_info(name, listing, size, arrays.x_train.shape[-1], len(arrays.x_train), len(arrays.x_test))
+    return make_dataset(info, arrays, f"folder {listing.root}")
 
 
 def _load_full(name: str, progress: Progress | None) -> Dataset:
