@@ -138,6 +138,16 @@ class TrainConfig:
         )
         return config.replace(**{k: v for k, v in overrides.items() if v is not None})
 
+    @classmethod
+    def for_network(cls, architecture: str, dataset: str, layers: list[dict] | None = None,
+                    **overrides) -> "TrainConfig":
+        """A preset's tutorial settings, or TrainConfig's defaults for your own stack ("custom",
+        with its `layers`), with any of them overridden."""
+        if architecture != "custom":
+            return cls.from_preset(architecture, dataset, **overrides)
+        return cls(dataset=dataset, architecture="custom", layers=[dict(layer) for layer in layers or []],
+                   **overrides)
+
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)
 

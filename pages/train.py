@@ -5,7 +5,6 @@ from cnnlab.config import TrainConfig
 from cnnlab.datasets import availability, dataset_info
 from cnnlab.jobs import job_registry
 from cnnlab.network import check_stack
-from cnnlab.presets import PRESETS
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.layout import page_header, sidebar_status
@@ -26,25 +25,18 @@ chosen = choices()
 registry = job_registry()
 job = registry.latest(lab_id())
 active = job is not None and not job.done
-is_folder = chosen.dataset.startswith("folder:")
 
 # ---- What will be trained -------------------------------------------------------------------
 try:
-    info = dataset_info(chosen.dataset, image_size=chosen.image_size if is_folder else None,
-                        channels=chosen.channels if is_folder else None)
+    info = dataset_info(chosen.dataset, **chosen.folder_options())
 except CnnlabError as e:
     show_error(e)
     st.page_link("pages/data.py", label="Pick another dataset on the Data page", icon=":material/photo_library:")
     st.stop()
 
-if chosen.architecture == "custom":
-    layers, network = chosen.custom_layers or [], "your own network (custom stack)"
-elif chosen.architecture in PRESETS:
-    layers, network = PRESETS[chosen.architecture].layers, PRESETS[chosen.architecture].title
-else:
-    layers, network = [], chosen.architecture
-check = check_stack(layers, info.image_shape, len(info.classes))
-if chosen.architecture not in PRESETS and chosen.architecture != "custom":
+layers, network = chosen.network()
+check = check_stack(layers or [], info.image_shape, len(info.classes))
+if layers is None:
     check_error = f"There is no network called {chosen.architecture!r}; pick one on the Model page."
 else:
     check_error = None if check.ok else str(check.error)
@@ -92,13 +84,8 @@ with buttons[2]:
 
 if train_clicked:
     try:
-        overrides = dict(settings, image_size=chosen.image_size if is_folder else None,
-                         channels=chosen.channels if is_folder else None)
-        if chosen.architecture == "custom":
-            config = TrainConfig(dataset=chosen.dataset, architecture="custom",
-                                 layers=[dict(layer) for layer in layers], **overrides)
-        else:
-            config = TrainConfig.from_preset(chosen.architecture, chosen.dataset, **overrides)
+        config = TrainConfig.for_network(chosen.architecture, chosen.dataset, layers,
+                                         **settings, **chosen.folder_options())
         registry.submit(lab_id(), config)
     except CnnlabError as e:
         show_error(e)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from cnnlab.datasets import DEFAULT_DATASET
+from cnnlab.datasets import DEFAULT_DATASET, FOLDER_PREFIX
+from cnnlab.presets import PRESETS
 
 
 @dataclass
@@ -41,6 +42,23 @@ class LabChoices:
     compare_runs: list[str] | None = None  # Runs: the runs picked for comparison
     drawing: dict[str, Any] | None = None  # Classify: the canvas's strokes ("json") and picture ("image")
     last_seen: float = field(default_factory=time.time)  # evicted after IDLE_LIMIT_S without a visit
+
+    @property
+    def is_folder(self) -> bool:
+        return self.dataset.startswith(FOLDER_PREFIX)
+
+    def folder_options(self) -> dict[str, int | None]:
+        """image_size and channels as dataset_info and TrainConfig take them (only folders have them)."""
+        return dict(image_size=self.image_size, channels=self.channels) if self.is_folder else \
+            dict(image_size=None, channels=None)
+
+    def network(self) -> tuple[list[dict] | None, str]:
+        """The chosen network's layers (None for a name that is no preset) and what to call it."""
+        if self.architecture == "custom":
+            return self.custom_layers or [], "your own network (custom stack)"
+        if self.architecture in PRESETS:
+            return PRESETS[self.architecture].layers, PRESETS[self.architecture].title
+        return None, self.architecture
 
 
 IDLE_LIMIT_S = 24 * 3600  # a lab nobody has opened for a day is forgotten, so the store does not grow forever
