@@ -189,3 +189,35 @@ def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
     assert {m.label: m.value for m in at.metric}["Test accuracy"] == "93.5%"
     assert "Training finished: 2 epochs" in texts(at) and "still rising" in texts(at)
     assert any('"test (after training)"' in spec for spec in chart_specs(at))
+
+
+def _job_fed(events: list[dict], epochs: int = 3):
+    """A job (never started) whose snapshot holds `events`, as train() reports them."""
+    from cnnlab.training import JobRegistry, TrainingJob
+
+    job = TrainingJob("a-lab", TrainConfig(epochs=epochs), JobRegistry(1))
+    job.status = "running"
+    for event in events:
+        job._on_event(event)
+    return job.snapshot()
+
+
+def test_the_progress_bar_says_the_test_set_is_measured_after_the_last_epoch():
+    from cnnlab.ui.training import progress_bar
+
+    start = {"type": "start", "train_images": 900, "validation_images": 100, "test_images": 2000, "batches": 8}
+    batch = {"type": "batch", "epochs": 3, "batch": 8, "batches": 8, "loss": 0.3, "accuracy": 0.9}
+    epoch = {"type": "epoch", "epochs": 3, "loss": 0.3, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.9,
+             "seconds": 1.0, "images_per_second": 900.0}
+    events = [start]
+    for number in (1, 2, 3):
+        events += [dict(batch, epoch=number, batch=4), dict(batch, epoch=number), dict(epoch, epoch=number)]
+    value, text = progress_bar(_job_fed(events[:2]), 3)  # epoch 1 at batch 4 of 8
+    assert value == 0.5 and text.startswith("Epoch 1 of 3, batch 4 of 8")
+    value, text = progress_bar(_job_fed(events[:3]), 3)
+    assert "checking the 100 validation pictures" in text
+    value, text = progress_bar(_job_fed(events[:4]), 3)  # epoch 1 ended, epoch 2 has begun
+    assert value == 0.0 and text == "Epoch 2 of 3: starting..."
+    value, text = progress_bar(_job_fed(events), 3)  # every epoch ended: the test set is measured
+    assert value == 1.0 and "starting" not in text and "Epoch 3 of 3" not in text
+    assert text.startswith("All 3 epochs done: now measuring the network on the 2,000 test pictures")

@@ -311,7 +311,6 @@ def run_view(snapshot: dict, num_classes: int, max_parallel: int = 1) -> None:
 
 def _status_line(snapshot: dict, epochs: int, max_parallel: int) -> None:
     status = snapshot["status"]
-    batch = snapshot["last_batch"]
     if status == "queued":
         position = snapshot["queue_position"] or 1
         busy = "another training is" if max_parallel == 1 else f"{max_parallel} other trainings are"
@@ -329,25 +328,36 @@ def _status_line(snapshot: dict, epochs: int, max_parallel: int) -> None:
     elif status == "running":
         history = snapshot["history"]
         left = ""
-        if history:
+        if history and len(history) < epochs:
             # The last epoch's time, not the average: the first epoch also pays for preparing the network.
             seconds_left = (epochs - len(history)) * history[-1]["seconds"]
             left = f" About {duration(seconds_left)} left."
         st.info(f"Training: the network is learning.{left} You can switch pages or reload; training "
                 "goes on.", icon=":material/model_training:")
-        if batch and batch["epoch"] > len(history):
-            # Keras runs several batches per call and may count the last call's steps past the
-            # end of the epoch, so the count is capped at the number of batches.
-            done = min(batch["batch"], batch["batches"])
-            start = snapshot["start"] or {}
-            so_far = (f"now checking the {start['validation_images']:,} validation pictures"
-                      if done == batch["batches"] and start.get("validation_images")
-                      else f"this epoch so far: loss {batch['loss']:.3f}, accuracy {batch['accuracy']:.1%}")
-            st.progress(done / batch["batches"],
-                        text=f"Epoch {batch['epoch']} of {epochs}, batch {done:,} of "
-                             f"{batch['batches']:,} ({so_far})")
-        else:  # the next epoch has begun but has not reported a batch yet
-            st.progress(0.0, text=f"Epoch {current_epoch(snapshot)} of {epochs}: starting...")
+        value, text = progress_bar(snapshot, epochs)
+        st.progress(value, text=text)
+
+
+def progress_bar(snapshot: dict, epochs: int) -> tuple[float, str]:
+    """The progress bar of a running job: how full it is, and its text."""
+    history, batch = snapshot["history"], snapshot["last_batch"]
+    start = snapshot["start"] or {}
+    if len(history) >= epochs:
+        # Every epoch is done; the run is measured on the test pictures and saved before it ends.
+        test = f"the {start['test_images']:,} test pictures" if start.get("test_images") else "the test pictures"
+        return 1.0, (f"All {epochs} epoch{'s' if epochs != 1 else ''} done: now measuring the network on "
+                     f"{test} (never seen in training), then saving it...")
+    if batch and batch["epoch"] > len(history):
+        # Keras runs several batches per call and may count the last call's steps past the
+        # end of the epoch, so the count is capped at the number of batches.
+        done = min(batch["batch"], batch["batches"])
+        so_far = (f"now checking the {start['validation_images']:,} validation pictures"
+                  if done == batch["batches"] and start.get("validation_images")
+                  else f"this epoch so far: loss {batch['loss']:.3f}, accuracy {batch['accuracy']:.1%}")
+        return done / batch["batches"], (f"Epoch {batch['epoch']} of {epochs}, batch {done:,} of "
+                                         f"{batch['batches']:,} ({so_far})")
+    # The next epoch has begun but has not reported a batch yet.
+    return 0.0, f"Epoch {current_epoch(snapshot)} of {epochs}: starting..."
 
 
 def _outcome(snapshot: dict) -> None:
