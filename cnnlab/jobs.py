@@ -11,9 +11,9 @@ import time
 from typing import Any
 
 from cnnlab.config import TrainConfig
-from cnnlab.runs import FINAL_STATUSES, Run, new_run_id
+from cnnlab.runs import FINAL_STATUSES, Run, check_lab_may_change, new_run_id
 from cnnlab.settings import CnnlabError, max_parallel_jobs
-from cnnlab.training import Event, plain_message, train
+from cnnlab.training import Event, add_batch_point, plain_message, train
 
 TRAINING_STATUSES = ("loading", "running")  # a job's own statuses between "queued" and the run's final one
 
@@ -29,11 +29,12 @@ class TrainingJob:
     def __init__(self, owner: str, config: TrainConfig, registry: "JobRegistry"):
         self.owner = owner
         self.config = config
-        self.run = Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json())
+        self.run = Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json(), lab=owner)
         self.status = "queued"  # queued -> loading -> running -> finished/stopped/diverged/failed
         self.message = ""
         self.events: list[Event] = []
         self.last_batch: Event | None = None
+        self.this_epoch: list[dict] = []  # the epoch in progress, batch by batch (the live chart's thin line)
         self.started_at: float | None = None
         self.download: tuple[int, int, str] | None = None  # bytes done, total, what
         self._registry = registry
@@ -64,9 +65,12 @@ class TrainingJob:
     def _on_event(self, event: Event) -> None:
         with self._lock:
             if event["type"] == "batch":
-                self.last_batch = event  # hundreds per epoch: keep only the latest
+                self.last_batch = event  # hundreds per epoch: keep only the latest, and a thinned curve
+                add_batch_point(self.this_epoch, event)
             else:
                 self.events.append(event)
+            if event["type"] == "epoch":
+                self.this_epoch = []
             if event["type"] == "start":
                 self.status = "running"
 
@@ -82,7 +86,8 @@ class TrainingJob:
                 "history": [e for e in self.events if e["type"] == "epoch"],
                 "start": next((e for e in self.events if e["type"] == "start"), None),
                 "end": next((e for e in self.events if e["type"] == "end"), None),
-                "last_batch": self.last_batch, "queue_position": self.queue_position(),
+                "last_batch": self.last_batch, "batches": list(self.this_epoch),
+                "queue_position": self.queue_position(),
                 "download": self.download, "stop_requested": self.stop_requested,
             }
 
@@ -146,6 +151,15 @@ class JobRegistry:
     def find(self, run_id: str) -> TrainingJob | None:
         with self._cond:
             return next((j for j in self._jobs if j.run_id == run_id), None)
+
+    def stop_run(self, lab: str, run_id: str) -> TrainingJob:
+        """Stop the training of run `run_id` on behalf of `lab`: only the lab that started it may."""
+        job = self.find(run_id)
+        if job is None or job.done:
+            raise CnnlabError(f"Run #{run_id[-4:]} is not training any more: there is nothing to stop.")
+        check_lab_may_change(job.run, lab)
+        job.stop()
+        return job
 
     def queue_position(self, job: TrainingJob) -> int | None:
         with self._cond:

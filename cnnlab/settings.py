@@ -42,6 +42,12 @@ def runs_dir() -> Path:
     return _path_setting("CNNLAB_RUNS_DIR", "~/.cnnlab/runs")
 
 
+def labs_dir() -> Path:
+    """Folder where each lab's choices are kept across server restarts: CNNLAB_LABS_DIR, by default
+    a labs/ folder beside the runs folder (~/.cnnlab/labs)."""
+    return _path_setting("CNNLAB_LABS_DIR", str(runs_dir().parent / "labs"))
+
+
 def max_parallel_jobs() -> int:
     """How many trainings may run at once; the rest wait in a queue: CNNLAB_MAX_JOBS.
 

@@ -145,6 +145,17 @@ def divergence_threshold(num_classes: int) -> float:
     return max(10.0, 4 * math.log(max(num_classes, 2)))
 
 
+MAX_BATCH_POINTS = 500  # per epoch: plenty for a chart, little to copy each second
+
+
+def add_batch_point(points: list[dict], event: Event) -> None:
+    """Keep a batch report as a point of the epoch's batch-by-batch curve (thinned to every other
+    point when there are too many, so a long epoch costs no more than a short one)."""
+    points.append({key: event[key] for key in ("epoch", "batch", "batches", "loss", "accuracy") if key in event})
+    if len(points) > MAX_BATCH_POINTS:
+        points[:] = points[::2] if len(points) % 2 else [*points[::2], points[-1]]  # the latest stays
+
+
 def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_train: int, num_classes: int):
     import keras
 
@@ -290,6 +301,7 @@ class _Lesson:
         self.on_event = on_event
         self.model = None  # float32: what is saved
         self.training_model = None  # what trains: the model itself, or its bfloat16 twin
+        self.this_epoch: list[dict] = []  # the batch reports of the epoch in progress
 
     def trained_model(self):
         """`model` (float32, what is saved) holding the weights learned so far."""
@@ -302,6 +314,9 @@ class _Lesson:
         if event["type"] == "epoch":
             run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
             run.seconds += event["seconds"]
+            self.this_epoch.clear()
+        elif event["type"] == "batch":
+            add_batch_point(self.this_epoch, event)
         self.on_event(event)
         if event["type"] == "epoch":
             run.save_model(self.trained_model())  # after every epoch: a killed run keeps what it learned
@@ -325,6 +340,8 @@ class _Lesson:
             self.training_model.fit(train_data, validation_data=val_data, epochs=config.epochs,
                                     callbacks=[reporter, *callbacks], verbose=0, shuffle=False)
         self.run.status, self.run.message = reporter.status, reporter.message
+        if self.run.status in ("stopped", "diverged"):
+            self.run.unfinished_epoch = list(self.this_epoch)  # the epoch cut short (where it blew up)
         if self.run.status == "stopped" and self.run.history:
             self.run.save_model(self.trained_model())  # keep the weights the test metrics describe
 

@@ -5,7 +5,7 @@ cnnlab.datasets.load_dataset, so reruns and other pages share them.
 """
 import streamlit as st
 
-from cnnlab.datasets import DATASET_NAMES, DEFAULT_DATASET, FOLDER_PREFIX, dataset_info
+from cnnlab.datasets import DATASET_NAMES, FOLDER_PREFIX, availability, dataset_info
 from cnnlab.ui import data as ui
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, widget_default
@@ -17,10 +17,12 @@ page_header("Data", "A CNN learns from many labelled pictures. Choose a dataset,
 
 chosen = choices()
 options = [*DATASET_NAMES, ui.FOLDER_OPTION]
-widget_default("dataset_choice", ui.FOLDER_OPTION if chosen.dataset.startswith(FOLDER_PREFIX)
-       else chosen.dataset if chosen.dataset in DATASET_NAMES else DEFAULT_DATASET)
+widget_default("dataset_choice", ui.menu_option(chosen.dataset))
 option = st.selectbox("Dataset", options, key="dataset_choice", format_func=ui.dataset_label,
                       on_change=ui.dataset_chosen)
+refused = st.session_state.pop("dataset_refused", None)
+if refused:
+    st.error(f"{refused} Your lab keeps working with **{chosen.dataset}**.", icon=":material/cloud_off:")
 
 name = ui.choose_folder() if option == ui.FOLDER_OPTION else option
 if name is not None and name.startswith(FOLDER_PREFIX):
@@ -33,7 +35,8 @@ if name is not None and name.startswith(FOLDER_PREFIX):
             st.rerun()  # redraw the sidebar, which was drawn before the folder was read (it is cached now)
         ui.describe(name, dataset.info)
 elif name is not None:
-    chosen.dataset = name
+    if availability(name)[0]:  # only what can be loaded becomes the lab's dataset (see ui.dataset_chosen)
+        chosen.dataset = name
     info = dataset_info(name)
     ui.describe(name, info)
     dataset = ui.load(name, info)

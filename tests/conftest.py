@@ -26,6 +26,7 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").set
 def _isolated_folders(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CNNLAB_RUNS_DIR", str(tmp_path_factory.mktemp("runs")))
     monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("CNNLAB_LABS_DIR", str(tmp_path_factory.mktemp("labs")))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras-home")))
     # Belt and braces with _no_network below: also child processes (the CLI, the app) never download.
     monkeypatch.setenv("CNNLAB_OFFLINE", "1")

@@ -6,7 +6,7 @@ import sys
 
 import streamlit as st
 
-from cnnlab.ui.state import choices
+from cnnlab.ui.state import choices, remember_choices, remember_lab_in_browser
 
 
 def page_header(title: str, intro: str) -> None:
@@ -72,6 +72,9 @@ def sidebar_status() -> None:
     from cnnlab.ui.training import adopt_latest_run, sidebar_job_line
 
     adopt_latest_run()  # a training that ended while another page was open is the current model now
+    # app.py saves the lab's choices after every run; this also covers a page run on its own (AppTest)
+    # and what the callbacks of this run's click changed, before anything can go wrong.
+    remember_choices()
     chosen = choices()
     with st.sidebar:
         st.markdown("**Working with**")
@@ -80,3 +83,9 @@ def sidebar_status() -> None:
                     f":material/account_tree: {arch}  \n"
                     f":material/neurology: {_model_line(chosen.run_id)}")
         sidebar_job_line()
+        remember_lab_in_browser()
+    if st.session_state.pop("lab_copied_from_link", False):
+        st.info("You opened a link to someone else's lab, so this is **your own lab**, set up like theirs (the "
+                "same pictures, network and training settings). What you change and train here is yours; their "
+                "lab, runs and trainings stay as they were. The page address now points to your lab.",
+                icon=":material/content_copy:")

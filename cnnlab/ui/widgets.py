@@ -9,7 +9,7 @@ import streamlit as st
 from cnnlab.datasets import Dataset, load_dataset
 from cnnlab.images import enlarge
 from cnnlab.settings import CnnlabError
-from cnnlab.texts import text, title_and_body
+from cnnlab.texts import text
 
 
 def image_grid(images: Sequence[np.ndarray], captions: Sequence[str], columns: int = 8,
@@ -31,10 +31,10 @@ def show_error(error: Exception) -> None:
 
 
 def explainer(name: str, icon: str | None = None) -> None:
-    """A teaching text (cnnlab/texts/<name>.md) in an expander titled by the text's first line."""
-    title, body = title_and_body(name)
-    with st.expander(title, icon=icon):
-        st.markdown(body)
+    """A teaching text (cnnlab/texts/ideas/<name>.md) in an expander titled by its "# Title" line."""
+    first, _, body = text(f"ideas/{name}").partition("\n")
+    with st.expander(first.removeprefix("# ").strip(), icon=icon):
+        st.markdown(body.strip())
 
 
 def explainers(heading: str | None, *names: str) -> None:
@@ -46,8 +46,8 @@ def explainers(heading: str | None, *names: str) -> None:
 
 
 def lesson(name: str) -> None:
-    """A teaching text shown as it is (no expander)."""
-    st.markdown(text(name))
+    """A teaching text (cnnlab/texts/ideas/<name>.md) shown as it is, without an expander."""
+    st.markdown(text(f"ideas/{name}"))
 
 
 def load_with_progress(name: str, spinner: str, note: str = "", **options) -> Dataset:
