@@ -6,6 +6,7 @@
     train --dataset D --arch A ...    train, print each epoch, save the run
     runs [--json]                     saved runs
     predict --run ID IMAGE...         the three likeliest classes for each image
+    lessons [--json]                  the guided lessons, their steps and how each step is checked
 
 Mistakes (unknown names, missing data, impossible models, unreadable images) print one line on
 stderr and exit with status 2; they never print a traceback.
@@ -180,6 +181,24 @@ def cmd_predict(args) -> None:
         print(f"{r['image']}: " + ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"]))
 
 
+def cmd_lessons(args) -> None:
+    from cnnlab.lessons import load_lessons
+    from cnnlab.lessons.checks import describe
+
+    lessons = load_lessons()
+    if args.json:
+        _print_json([{"id": lesson.id, "title": lesson.title, "level": lesson.level, "minutes": lesson.minutes,
+                      "summary": lesson.summary,
+                      "steps": [{"number": step.number, "title": step.title, "check": step.check_kind,
+                                 "asks": describe(step.check) or None, "page": step.setup.page}
+                                for step in lesson.steps]} for lesson in lessons])
+        return
+    for lesson in lessons:
+        print(f"{lesson.order}. {lesson.title} ({lesson.id}): {lesson.level}, about {lesson.minutes} min")
+        for step in lesson.steps:
+            print(f"   {step.number}. {step.title}" + (f"  [{step.check_kind} check]" if step.check else ""))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cnnlab.datasets import DEFAULT_DATASET
 
@@ -222,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("lessons", help="list the guided lessons with their steps and check types")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lessons)
     return parser
 
 

@@ -42,6 +42,14 @@ def runs_dir() -> Path:
     return _path_setting("CNNLAB_RUNS_DIR", "~/.cnnlab/runs")
 
 
+def class_dir() -> Path:
+    """Where the class's shared things live (the board, the handwriting set): CNNLAB_CLASS_DIR,
+    by default a hidden folder inside the runs folder, so a class's runs and its shared data stay
+    together (and a test's empty runs folder gives it an empty class too)."""
+    configured = os.environ.get("CNNLAB_CLASS_DIR")
+    return Path(configured).expanduser() if configured else runs_dir() / ".class"
+
+
 def max_parallel_jobs() -> int:
     """How many trainings may run at once; the rest wait in a queue: CNNLAB_MAX_JOBS.
 
