@@ -11,4 +11,5 @@ st.navigation([
     st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
     st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
     st.Page("pages/classify.py", title="Classify", icon=":material/draw:"),
+    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
 ]).run()

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import tempfile
 import threading
 import time
 import uuid
@@ -34,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from cnnlab.runs import atomic_write_bytes
 from cnnlab.settings import CnnlabError, class_dir
 
 MAX_SIDE = 280  # the Classify canvas's size: a drawing is never stored bigger than this
@@ -78,16 +77,7 @@ def _read_index() -> list[Drawing]:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
 
 
 def _write_index(drawings: list[Drawing]) -> None:

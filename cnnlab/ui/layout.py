@@ -69,9 +69,11 @@ def sidebar_status() -> None:
     _leave_folder_page_mode()
     _freeze_imported_objects()
     # Imported here so that importing this module stays cheap.
+    from cnnlab.ui.lessons import note_trained_run, sidebar_lesson_line
     from cnnlab.ui.training import adopt_latest_run, sidebar_job_line
 
     adopt_latest_run()  # a training that ended while another page was open is the current model now
+    note_trained_run()  # the lesson checks read this lab's own runs
     chosen = choices()
     with st.sidebar:
         st.markdown("**Working with**")
@@ -80,3 +82,4 @@ def sidebar_status() -> None:
                     f":material/account_tree: {arch}  \n"
                     f":material/neurology: {_model_line(chosen.run_id)}")
         sidebar_job_line()
+        sidebar_lesson_line()
