@@ -16,6 +16,7 @@ from cnnlab.datasets import (DATASET_NAMES, DEFAULT_DATASET, DEFAULT_IMAGE_SIZE,
 from cnnlab.images import enlarge
 from cnnlab.settings import CnnlabError, data_dir
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.setups import hidden, locked
 from cnnlab.ui.state import choices, widget_default
 from cnnlab.ui.widgets import image_grid, show_error
 
@@ -260,8 +261,12 @@ chosen = choices()
 options = [*DATASET_NAMES, FOLDER_OPTION]
 widget_default("dataset_choice", FOLDER_OPTION if chosen.dataset.startswith(FOLDER_PREFIX)
        else chosen.dataset if chosen.dataset in DATASET_NAMES else DEFAULT_DATASET)
-option = st.selectbox("Dataset", options, key="dataset_choice", format_func=_dataset_label,
-                      on_change=_dataset_chosen)
+if hidden("dataset"):  # a lesson or a teacher's link chose the pictures for this exercise
+    option = st.session_state["dataset_choice"]
+    st.markdown(f"**Dataset:** {_dataset_label(option)} (chosen for this exercise)")
+else:
+    option = st.selectbox("Dataset", options, key="dataset_choice", format_func=_dataset_label,
+                          on_change=_dataset_chosen, disabled=locked("dataset"))
 
 name = _choose_folder() if option == FOLDER_OPTION else option
 if name is not None and name.startswith(FOLDER_PREFIX):

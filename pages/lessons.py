@@ -3,8 +3,10 @@ import streamlit as st
 
 from cnnlab.lessons import get_lesson, load_lessons
 from cnnlab.settings import CnnlabError
+from cnnlab.sharing import link, link_params
 from cnnlab.ui import lessons as ui
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.sharing import base_url, show_link
 from cnnlab.ui.widgets import show_error
 
 sidebar_status()
@@ -104,5 +106,11 @@ else:
         nav[2].success(f"Lesson complete: all {total} checks passed.", icon=":material/celebration:")
     else:
         nav[2].info(f"{done} of {total} checks passed: go back to the steps without a ✓.", icon=":material/info:")
+with st.expander("Share this step with the class", icon=":material/share:"):
+    st.caption("Each student who opens the link gets a fresh lab on this step, set up as it says, with its "
+               "hidden controls hidden.")
+    projector = st.checkbox("Open in projector mode", key="share_step_projector")
+    show_link(link(base_url(), "lessons", link_params(lesson=lesson.id, step=step.number, projector=projector)),
+              "share_step")
 st.button("Leave the lesson", key="leave_lesson", icon=":material/logout:", on_click=ui.leave_lesson,
           help="Shows every control again; your progress is kept.")

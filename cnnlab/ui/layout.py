@@ -10,7 +10,10 @@ from cnnlab.ui.state import choices
 
 
 def page_header(title: str, intro: str) -> None:
+    from cnnlab.ui.sharing import link_notice
+
     st.title(title)
+    link_notice()  # what a teacher's link just set up, said once
     st.markdown(intro)
 
 
@@ -70,7 +73,11 @@ def sidebar_status() -> None:
     _freeze_imported_objects()
     # Imported here so that importing this module stays cheap.
     from cnnlab.ui.lessons import note_trained_run, sidebar_lesson_line
+    from cnnlab.ui.sharing import open_link, projector_mode, projector_toggle, share_panel
     from cnnlab.ui.training import adopt_latest_run, sidebar_job_line
+
+    open_link()  # a teacher's link: its set-up first, so everything below sees it
+    projector_mode()
 
     adopt_latest_run()  # a training that ended while another page was open is the current model now
     note_trained_run()  # the lesson checks read this lab's own runs
@@ -83,3 +90,7 @@ def sidebar_status() -> None:
                     f":material/neurology: {_model_line(chosen.run_id)}")
         sidebar_job_line()
         sidebar_lesson_line()
+        projector_toggle()
+        with st.popover("Share with the class", icon=":material/share:", key="share_popover", width="stretch"):
+            st.markdown("A link that opens a fresh lab with this set-up for each student.")
+            share_panel()

@@ -80,7 +80,7 @@ def _to_widget(name: str, value: Any) -> Any:
     return int(round(value * 100)) if name in PERCENT_SETTINGS else value
 
 
-def _from_widget(name: str, value: Any) -> Any:
+def from_widget(name: str, value: Any) -> Any:
     return value / 100 if name in PERCENT_SETTINGS else value
 
 
@@ -178,7 +178,7 @@ def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str
     st.button("Reset to the preset's defaults", on_click=_reset_settings, args=(architecture, dataset),
               icon=":material/restart_alt:")
 
-    values = {name: _from_widget(name, st.session_state[key]) for name, key in SETTING_KEYS.items()}
+    values = {name: from_widget(name, st.session_state[key]) for name, key in SETTING_KEYS.items()}
     settings.update(values)
     if not colour:
         values["augment_flip"] = False
