@@ -91,6 +91,9 @@ def sidebar_status() -> None:
         sidebar_job_line()
         sidebar_lesson_line()
         projector_toggle()
-        with st.popover("Share with the class", icon=":material/share:", key="share_popover", width="stretch"):
-            st.markdown("A link that opens a fresh lab with this set-up for each student.")
-            share_panel()
+        share = st.popover("Share with the class", icon=":material/share:", key="share_popover", width="stretch",
+                           on_change="rerun")
+        if share.open:  # built only when looked at: it makes a QR code
+            with share:
+                st.markdown("A link that opens a fresh lab with this set-up for each student.")
+                share_panel()
