@@ -12,4 +12,5 @@ st.navigation([
     st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
     st.Page("pages/classify.py", title="Classify", icon=":material/draw:"),
     st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+    st.Page("pages/board.py", title="Class board", icon=":material/leaderboard:"),
 ]).run()

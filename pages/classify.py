@@ -15,6 +15,7 @@ from cnnlab.preprocess import from_canvas, prepare, style_for_dataset
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.ui import classify as ui
+from cnnlab.ui.handwriting import add_drawing_form
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.lessons import record_drawing
 from cnnlab.ui.models import current_classifier
@@ -173,13 +174,15 @@ with answer_col:
                            "low top bar means it is guessing." if not prepared.is_empty else
                            "Even a blank picture gets probabilities: softmax always shares out 100% over the "
                            "classes. That is why an empty canvas gets \"Not sure\", whatever the bars say.")
-            if not prepared.is_empty and source == DRAW:  # evidence for the lessons' drawing checks
-                record_drawing(drawing_record(dict(zip(map(str, classifier.classes), probabilities)), switches,
-                                              classifier.dataset))
             if not prepared.is_empty:
                 chosen.last_input = prepared.model_input  # Inspect can show what each layer makes of it
                 st.page_link("pages/inspect.py", label="See what each layer makes of this picture (Inspect)",
                              icon=":material/visibility:")
+            if not prepared.is_empty and source == DRAW:
+                # Evidence for the lessons' drawing checks, and the way into the class handwriting set.
+                record_drawing(drawing_record(dict(zip(map(str, classifier.classes), probabilities)), switches,
+                                              classifier.dataset))
+                add_drawing_form(picture, [str(c) for c in classifier.classes], answer.label)
 
 # --- Plain-language explanations ---------------------------------------------------------------
 

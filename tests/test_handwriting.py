@@ -24,7 +24,8 @@ def digit(kind: str = "1", size: int = 280) -> np.ndarray:
     return image
 
 
-def test_the_set_lives_in_the_class_folder_beside_the_runs():
+def test_the_set_lives_in_the_class_folder_beside_the_runs(monkeypatch):
+    monkeypatch.delenv("CNNLAB_CLASS_DIR")
     assert class_dir() == runs_dir() / ".class"
     drawing = add_drawing(digit(), "1", "lab-a")
     assert (class_dir() / "handwriting" / drawing.file).is_file()

@@ -55,11 +55,15 @@ def note_trained_run() -> None:
     """Remember the run of this lab's latest training, so the checks know which runs are its own."""
     from cnnlab.training import job_registry
 
+    from cnnlab.board import note_run
+
     job = job_registry().latest(lab_id())
     if job is not None:
         trained = choices().extra.setdefault(TRAINED_KEY, [])
         if job.run_id not in trained:
             trained.append(job.run_id)
+            current = open_lesson_step()
+            note_run(job.run_id, lab_id(), current[0].id if current else None)  # for the class board
 
 
 def lab_runs(lab: str | None = None) -> list:
