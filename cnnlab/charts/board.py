@@ -33,6 +33,6 @@ def accuracy_vs_parameters(rows: Sequence, chosen: str | None = None) -> go.Figu
                                  marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(width=3, color="#000000")),
                                  hoverinfo="skip", showlegend=False, name="chosen"))
     fig.update_xaxes(type="log")
-    fig.update_yaxes(tickformat=".0%")
+    fig.update_yaxes(tickformat=".1%")
     return styled(fig, "Test accuracy against network size", height=380,
                   x_title="parameters (log scale: each step is 10 times more)", y_title="test accuracy")
