@@ -176,6 +176,31 @@ def default_layer(layer_type: str) -> dict[str, Any]:
     return dict(LAYER_TYPES[layer_type].default)
 
 
+# Layers that work on pictures (height x width x channels) and must come before the layer that turns
+# the pictures into one list of numbers; dense layers (and their dropout) come after it.
+PICTURE_LAYERS = ("conv", "maxpool", "avgpool", "batchnorm")
+_UNROLLING = ("flatten", "gap")
+
+
+def where_to_insert(layers: list, layer_type: str) -> int:
+    """The position where a new layer of `layer_type` fits in `layers` (an index for list.insert).
+
+    Convolution, pooling and batch normalization go after the last layer that still works on
+    pictures, before Flatten (or global average pooling); Flatten goes before the first dense
+    layer; dense and dropout layers go at the end, just before the output layer. A stack without
+    Flatten takes every kind at the end."""
+    types = [_type_of(spec) for spec in layers]
+    if layer_type in PICTURE_LAYERS:
+        unroll = next((i for i, t in enumerate(types) if t in _UNROLLING), None)
+        if unroll is not None:
+            return unroll
+    elif layer_type in _UNROLLING:
+        dense = next((i for i, t in enumerate(types) if t == "dense"), None)
+        if dense is not None:
+            return dense
+    return len(layers)
+
+
 def _check_value(label: str, param: Param, value: Any) -> Any:
     """The value, normalised (3.0 -> 3), or ArchitectureError saying what is allowed."""
     if value is None and param.optional:

@@ -3,8 +3,7 @@
 Students pick a nickname; nothing else identifies them. What the board adds to the runs is kept
 in `settings.class_dir() / "board.json"` (written atomically, under one lock):
 
-    {"nicknames": {lab id: nickname},
-     "run_labs": {run id: lab id},       which lab trained a run (for runs that do not say so)
+    {"nicknames": {lab id: nickname},    (which lab trained a run, the run itself says: Run.lab)
      "run_lessons": {run id: lesson id}, the lesson open when it was trained (the board's filter)
      "hidden_runs": [run id, ...],       taken off the board by the teacher
      "cleared_at": time}                 the teacher cleared the board: older runs are not shown
@@ -41,7 +40,7 @@ def _path():
 
 
 def _empty() -> dict[str, Any]:
-    return {"nicknames": {}, "run_labs": {}, "run_lessons": {}, "hidden_runs": [], "cleared_at": 0.0}
+    return {"nicknames": {}, "run_lessons": {}, "hidden_runs": [], "cleared_at": 0.0}
 
 
 def _read() -> dict[str, Any]:
@@ -101,24 +100,10 @@ def nickname(lab: str) -> str | None:
     return state()["nicknames"].get(lab)
 
 
-def note_run(run_id: str, lab: str, lesson: str | None) -> None:
-    """Remember which lab trained a run, and in which lesson (once per run)."""
-    current = state()
-    if current["run_labs"].get(run_id) == lab and current["run_lessons"].get(run_id) == lesson:
-        return
-
-    def change(data):
-        data["run_labs"].setdefault(run_id, lab)
-        if lesson:
-            data["run_lessons"].setdefault(run_id, lesson)
-
-    _update(change)
-
-
-def run_lab(run, data: dict[str, Any] | None = None) -> str | None:
-    """The lab that trained `run`: what the run says, else what the board noted."""
-    data = data or state()
-    return getattr(run, "lab", None) or data["run_labs"].get(run.run_id)
+def note_lesson(run_id: str, lesson: str) -> None:
+    """Remember the lesson that was open when a run was trained (the board's lesson filter)."""
+    if state()["run_lessons"].get(run_id) != lesson:
+        _update(lambda data: data["run_lessons"].setdefault(run_id, lesson))
 
 
 # --- The board -------------------------------------------------------------------------------------
@@ -152,7 +137,7 @@ def board_rows(since: float = 0.0, lesson: str | None = None, include_hidden: bo
         run_lesson = data["run_lessons"].get(run.run_id)
         if lesson and run_lesson != lesson:
             continue
-        lab = run_lab(run, data)
+        lab = run.lab
         rows.append(BoardRow(run.run_id, lab, data["nicknames"].get(lab, "(no nickname)") if lab else "(unknown)",
                              str(run.config.get("dataset", "?")), str(run.config.get("architecture", "?")),
                              run.parameters, run.epochs_done, run.seconds, run.test_accuracy, run_lesson,
@@ -200,12 +185,11 @@ def clear_board(passcode: str) -> None:
 def delete_lab_runs(lab: str, passcode: str) -> int:
     """Delete every finished run of one student's lab; returns how many (running ones are kept)."""
     _require(passcode)
-    data = state()
     deleted = 0
     for run in list_runs():
-        if run_lab(run, data) == lab:
+        if run.lab == lab:
             try:
-                delete_run(run.run_id)
+                delete_run(run.run_id, any_lab=True)  # the teacher may, whoever's run it is
                 deleted += 1
             except CnnlabError:
                 continue  # still training: the student's own Stop comes first

@@ -76,9 +76,11 @@ def read_curves(history: Sequence[dict], test_accuracy: float | None, num_classe
                          "wrong, an early sign of overfitting (it often shows before validation "
                          "accuracy drops).")
 
+    memorising = overfitting or any("overfitting" in note for note in notes)  # the loss note above
     if val_acc:
         gap = train_acc[-1] - val_acc[-1]
         if gap > BIG_GAP:
+            memorising = True
             notes.append(f"Training accuracy ({train_acc[-1]:.1%}) is {_points(gap)} above validation "
                          f"accuracy ({val_acc[-1]:.1%}): the network does much better on pictures it has "
                          "trained on than on new ones, so it is memorising. More data, augmentation or "
@@ -99,8 +101,11 @@ def read_curves(history: Sequence[dict], test_accuracy: float | None, num_classe
             notes.append(f"Accuracy was still rising in the last epoch (+{_points(last_gain)}): more "
                          "epochs would probably help.")
         elif len(watched) >= 3 and all(abs(watched[i] - watched[i - 1]) < LEVELLED_OFF for i in (-1, -2)):
-            notes.append("The curves have levelled off: more epochs would change little. A bigger network, "
-                         "more data or another learning rate are the next things to try.")
+            # A network that memorises already has more capacity than it uses well: never advise a
+            # bigger one then (it would memorise more), only what makes memorising harder.
+            notes.append("The curves have levelled off: more epochs would change little. "
+                         + ("Against the memorising, try dropout, augmentation or more data." if memorising else
+                            "A bigger network, more data or another learning rate are the next things to try."))
 
     if val_acc and _finite(test_accuracy):
         diff = test_accuracy - val_acc[-1]

@@ -106,8 +106,10 @@ class Dataset:
 # --- The registry: what each named dataset is -----------------------------------------------
 
 DIGIT_CLASSES = tuple("0123456789")
+# Label numbers as Fashion-MNIST's README lists them (zalandoresearch/fashion-mnist, "Labels"): 7 is
+# Sneaker and 8 is Bag. tests/test_datasets.py checks the order against that table and against the pictures.
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Bag", "Sneaker", "Ankle boot")
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
 

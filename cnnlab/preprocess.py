@@ -356,8 +356,8 @@ def prepare(
                           "was trained on grey pictures.", x))
     else:
         x = raw
-        why = ("the picture is already grey" if picture.mode == "L" else
-               "the model was trained on colour pictures" if channels == 3 else SWITCHED_OFF)
+        why = ("the model was trained on colour pictures" if channels == 3 else
+               "the picture is already grey" if picture.mode == "L" else SWITCHED_OFF)
         title = "Grayscale (off)" if why == SWITCHED_OFF else "Grayscale (not needed)"
         steps.append(Step("grayscale", title, "The colours were left as they are.", raw, False, why))
 

@@ -52,11 +52,17 @@ class Run:
     test_accuracy: float | None = None
     created: float = field(default_factory=time.time)
     seconds: float = 0.0  # training time so far, excluding loading data
+    # A run stopped or diverged during an epoch: that epoch's batch reports ({epoch, batch, batches,
+    # loss, accuracy}), so its curve shows what happened up to the end (where the loss blew up).
+    unfinished_epoch: list[dict[str, float]] = field(default_factory=list)
     # What the model expects and predicts, so a run can classify images without its dataset.
     classes: list[str] = field(default_factory=list)
     image_shape: list[int] = field(default_factory=list)
     dataset_source: str = ""
     parameters: int = 0
+    # The app lab that trained it; only that lab may stop or delete it in the app. None: trained
+    # by the command line or a cnnlab older than this field, so no lab may (it stays read-only).
+    lab: str | None = None
     owner_pid: int = field(default_factory=os.getpid)
     owner_host: str = field(default_factory=socket.gethostname)
     owner_token: str = _PROCESS_TOKEN
@@ -181,8 +187,26 @@ def list_runs() -> list[Run]:
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
 
-def delete_run(run_id: str) -> None:
+class NotYourRun(CnnlabError):
+    pass
+
+
+def check_lab_may_change(run: Run, lab: str | None) -> None:
+    """Refuse (NotYourRun) unless `lab` is the lab that trained `run`: in a class, a lab may stop
+    and delete only its own runs; everybody else's, and those no lab trained, are read-only."""
+    if lab is None or run.lab != lab:
+        whose = "was trained outside the app (or by an older cnnlab)" if run.lab is None else \
+            "belongs to another lab"
+        raise NotYourRun(f"Run #{run.run_id[-4:]} {whose}, so this lab may look at it and compare it, but "
+                         "not stop or delete it.")
+
+
+def delete_run(run_id: str, *, lab: str | None = None, any_lab: bool = False) -> None:
+    """Delete a saved run. From the app, `lab` is the lab asking: only its own runs go. The command
+    line and tests, run by whoever owns the runs folder, pass any_lab=True."""
     run = load_run(run_id)
+    if not any_lab:
+        check_lab_may_change(run, lab)
     if run.status in ACTIVE_STATUSES:
         raise CnnlabError(f"Run {run_id} is still training; stop it before deleting it.")
     shutil.rmtree(run.path)

@@ -43,11 +43,16 @@ def runs_dir() -> Path:
 
 
 def class_dir() -> Path:
-    """Where the class's shared things live (the board, the handwriting set): CNNLAB_CLASS_DIR,
-    by default a hidden folder inside the runs folder, so a class's runs and its shared data stay
-    together (and a test's empty runs folder gives it an empty class too)."""
+    """Where the class's shared things live (the board, the handwriting set): CNNLAB_CLASS_DIR, by
+    default a class/ folder beside the runs folder (~/.cnnlab/class), like labs/."""
     configured = os.environ.get("CNNLAB_CLASS_DIR")
-    return Path(configured).expanduser() if configured else runs_dir() / ".class"
+    return Path(configured).expanduser() if configured else runs_dir().parent / "class"
+
+
+def labs_dir() -> Path:
+    """Folder where each lab's choices are kept across server restarts: CNNLAB_LABS_DIR, by default
+    a labs/ folder beside the runs folder (~/.cnnlab/labs)."""
+    return _path_setting("CNNLAB_LABS_DIR", str(runs_dir().parent / "labs"))
 
 
 def max_parallel_jobs() -> int:

@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from cnnlab.runs import Run, new_run_id
+from cnnlab.runs import Run, check_lab_may_change, new_run_id
 from cnnlab.settings import CnnlabError, max_parallel_jobs
 
 Event = dict[str, Any]
@@ -287,6 +287,17 @@ def divergence_threshold(num_classes: int) -> float:
     return max(10.0, 4 * math.log(max(num_classes, 2)))
 
 
+MAX_BATCH_POINTS = 500  # per epoch: plenty for a chart, little to copy each second
+
+
+def add_batch_point(points: list[dict], event: Event) -> None:
+    """Keep a batch report as a point of the epoch's batch-by-batch curve (thinned to every other
+    point when there are too many, so a long epoch costs no more than a short one)."""
+    points.append({key: event[key] for key in ("epoch", "batch", "batches", "loss", "accuracy") if key in event})
+    if len(points) > MAX_BATCH_POINTS:
+        points[:] = points[::2] if len(points) % 2 else [*points[::2], points[-1]]  # the latest stays
+
+
 def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_train: int, num_classes: int):
     import keras
 
@@ -384,10 +395,15 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
             model.set_weights(training_model.get_weights())
         return model
 
+    this_epoch: list[dict] = []  # the batch reports of the epoch in progress
+
     def emit(event: Event) -> None:
         if event["type"] == "epoch":
             run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
             run.seconds += event["seconds"]
+            this_epoch.clear()
+        elif event["type"] == "batch":
+            add_batch_point(this_epoch, event)
         on_event(event)
         if event["type"] == "epoch":
             run.save_model(trained_model())  # after every epoch: a killed run keeps what it learned
@@ -429,6 +445,8 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
             training_model.fit(train_data, validation_data=val_data, epochs=config.epochs,
                                callbacks=[reporter, *(callbacks or [])], verbose=0, shuffle=False)
         run.status, run.message = reporter.status, reporter.message
+        if run.status in ("stopped", "diverged"):
+            run.unfinished_epoch = list(this_epoch)  # what happened in the epoch cut short (where it blew up)
         if run.status == "stopped" and run.history:
             run.save_model(trained_model())  # keep the weights the test metrics below describe
         if run.status != "diverged" and run.history:
@@ -461,11 +479,12 @@ class TrainingJob:
     def __init__(self, owner: str, config: TrainConfig, registry: "JobRegistry"):
         self.owner = owner
         self.config = config
-        self.run = Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json())
+        self.run = Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json(), lab=owner)
         self.status = "queued"  # queued -> loading -> running -> finished/stopped/diverged/failed
         self.message = ""
         self.events: list[Event] = []
         self.last_batch: Event | None = None
+        self.this_epoch: list[dict] = []  # the epoch in progress, batch by batch (the live chart's thin line)
         self.started_at: float | None = None
         self.download: tuple[int, int, str] | None = None  # bytes done, total, what
         self._registry = registry
@@ -496,9 +515,12 @@ class TrainingJob:
     def _on_event(self, event: Event) -> None:
         with self._lock:
             if event["type"] == "batch":
-                self.last_batch = event  # hundreds per epoch: keep only the latest
+                self.last_batch = event  # hundreds per epoch: keep only the latest, and a thinned curve
+                add_batch_point(self.this_epoch, event)
             else:
                 self.events.append(event)
+            if event["type"] == "epoch":
+                self.this_epoch = []
             if event["type"] == "start":
                 self.status = "running"
 
@@ -514,7 +536,8 @@ class TrainingJob:
                 "history": [e for e in self.events if e["type"] == "epoch"],
                 "start": next((e for e in self.events if e["type"] == "start"), None),
                 "end": next((e for e in self.events if e["type"] == "end"), None),
-                "last_batch": self.last_batch, "queue_position": self.queue_position(),
+                "last_batch": self.last_batch, "batches": list(self.this_epoch),
+                "queue_position": self.queue_position(),
                 "download": self.download, "stop_requested": self.stop_requested,
             }
 
@@ -578,6 +601,15 @@ class JobRegistry:
     def find(self, run_id: str) -> TrainingJob | None:
         with self._cond:
             return next((j for j in self._jobs if j.run_id == run_id), None)
+
+    def stop_run(self, lab: str, run_id: str) -> TrainingJob:
+        """Stop the training of run `run_id` on behalf of `lab`: only the lab that started it may."""
+        job = self.find(run_id)
+        if job is None or job.done:
+            raise CnnlabError(f"Run #{run_id[-4:]} is not training any more: there is nothing to stop.")
+        check_lab_may_change(job.run, lab)
+        job.stop()
+        return job
 
     def queue_position(self, job: TrainingJob) -> int | None:
         with self._cond:

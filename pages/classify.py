@@ -47,6 +47,9 @@ style = style_for_dataset(classifier.dataset)
 if style == "auto":
     style = "digit" if classifier.image_shape[2] == 1 else "photo"
 thing = WHAT_TO_DRAW[style]
+if style == "photo":  # a photo model's classes say what is worth drawing or photographing
+    thing = f"one of the things it knows ({', '.join(map(str, classifier.classes[:3]))}...)"
+SUBJECT = {"digit": "a digit written large on paper", "fashion": "a piece of clothing on a plain background"}
 
 accuracy = f"{run.test_accuracy:.1%} of the test pictures right" if run.test_accuracy is not None \
     else "not tested yet"
@@ -69,35 +72,38 @@ with input_col:
         from streamlit_drawable_canvas import st_canvas  # only inside a running page: importing it elsewhere raises
 
         brush = st.session_state.get("brush_width", 20)
-        st.space(30)  # room for the canvas's undo/redo toolbar, which appears above it on hover
+        look = ui.canvas_look(style)
+        st.space(30)  # room for the canvas's undo/redo toolbar, above its top-right corner
         # The stable hook for browser tests (`.st-key-canvas`, as wide as the canvas itself); the canvas's
-        # own key changes on Clear, which mounts a fresh one.
+        # own key changes on Clear (and on a new background), which mounts a fresh one.
         with st.container(key="canvas", width="content"):
-            result = st_canvas(stroke_width=brush, stroke_color=ui.INK, background_color=ui.PAPER,
+            result = st_canvas(stroke_width=brush, stroke_color=look.ink, background_color=look.paper,
                                width=ui.CANVAS_SIZE, height=ui.CANVAS_SIZE, drawing_mode="freedraw",
                                update_streamlit=True, return_image_data=True,
-                               initial_drawing=ui.initial_drawing(), key=ui.canvas_key())
-        drawn = ui.drawn_picture(result.json_data, result.image_data)
-        picture = from_canvas(drawn, ui.PAPER) if drawn is not None else None
+                               initial_drawing=ui.initial_drawing(look.paper), key=ui.canvas_key(look.paper))
+        drawn = ui.drawn_picture(result.json_data, result.image_data, look.paper)
+        picture = from_canvas(drawn, look.paper) if drawn is not None else None
         with st.container(horizontal=True, vertical_alignment="bottom"):
             st.slider("Brush width", 6, 40, 20, step=2, key="brush_width", persist_state="session",
                       help="MNIST's pen strokes are about a tenth of the digit's height: 15-25 on this canvas.")
+            if style == "photo":
+                ui.colour_pickers()
             st.button("Clear", key="clear_canvas", icon=":material/delete:", on_click=ui.clear_drawing)
-        st.caption("White ink on black, like MNIST. Undo and redo: point at the canvas and use the small "
-                   "toolbar above its top-right corner.")
+        st.caption(f"{look.caption} Undo and redo: the arrows above the canvas's top-right corner.")
     else:
         if source == UPLOAD:
             upload = st.file_uploader("Upload a picture (PNG, JPEG, GIF, BMP or WebP)", type=ui.UPLOAD_TYPES,
                                       key="upload_image",
-                                      help="A photo of a digit written on paper works: light backgrounds are "
-                                           "inverted automatically.")
+                                      help=f"A photo of {SUBJECT[style]} works: light backgrounds are inverted "
+                                           "automatically." if style in SUBJECT else
+                                           f"A photo of {thing}: the middle of it is kept, at the model's shape.")
         else:
             upload = None
             if st.toggle("Turn on the camera", key="camera_on",
                          help="The browser asks for permission first; nothing is recorded or kept."):
-                upload = st.camera_input("Take a photo of a digit written large on paper", key="camera_image")
+                upload = st.camera_input(f"Take a photo of {SUBJECT.get(style, thing)}", key="camera_image")
             else:
-                st.caption("Switch the camera on to photograph a digit written on paper (your browser will ask).")
+                st.caption(f"Switch the camera on to photograph {SUBJECT.get(style, thing)} (your browser will ask).")
             waiting = "Take a photo to see what the network makes of it."
         empty_reason = "the picture looks empty: nothing stands out from its background"
         if upload is not None:
@@ -126,7 +132,8 @@ steps_row = st.container()
 
 prepared = None
 if picture is not None or source == DRAW:
-    blank = np.zeros((ui.CANVAS_SIZE, ui.CANVAS_SIZE), np.uint8)  # an empty canvas: prepared like any drawing
+    # An empty canvas, prepared like any drawing: its background colour, all over.
+    blank = from_canvas(np.zeros((ui.CANVAS_SIZE, ui.CANVAS_SIZE, 4), np.uint8), ui.canvas_look(style).paper)
     try:
         prepared = prepare(picture if picture is not None else blank, classifier.image_shape,
                            style=style, **switches)

@@ -10,11 +10,12 @@ import re
 import numpy as np
 import streamlit as st
 
+from cnnlab import uploads
 from cnnlab.charts import data as data_charts
 from cnnlab.datasets import (DATASET_NAMES, DEFAULT_DATASET, DEFAULT_IMAGE_SIZE, FOLDER_PREFIX, Dataset,
                              DatasetInfo, availability, dataset_info, load_dataset)
 from cnnlab.images import enlarge
-from cnnlab.settings import CnnlabError, data_dir
+from cnnlab.settings import CnnlabError, data_dir, offline
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.setups import hidden, locked
 from cnnlab.ui.state import choices, widget_default
@@ -33,7 +34,10 @@ def _dataset_label(option: str) -> str:
         return "Your own image folder (one subfolder per class)"
     info = dataset_info(option)
     total = f"{info.train_size + info.test_size:,} images"
-    return f"{info.title}: {'bundled, ' if info.bundled else ''}{total}"
+    available, where = availability(option)
+    missing = "" if available else (", not on this computer" if offline() else
+                                    f", not on this computer (download{_download_size(where)})")
+    return f"{info.title}: {'bundled, ' if info.bundled else ''}{total}{missing}"
 
 
 def _save_folder_settings() -> None:
@@ -44,23 +48,64 @@ def _save_folder_settings() -> None:
 
 
 def _dataset_chosen() -> None:
-    """Runs before the page redraws, so the sidebar already names the new dataset."""
-    if st.session_state.dataset_choice != FOLDER_OPTION:
-        choices().dataset = st.session_state.dataset_choice
+    """Runs before the page redraws, so the sidebar already names the new dataset.
+
+    Only a dataset that can be loaded becomes the lab's: one that is not on this computer stays a
+    choice on this page until it is downloaded, and offline (CNNLAB_OFFLINE) the page says at once
+    why it cannot be had and goes back to the lab's dataset."""
+    wanted, chosen = st.session_state.dataset_choice, choices()
+    if wanted == FOLDER_OPTION:
+        return
+    if availability(wanted)[0]:
+        chosen.dataset = wanted
+    elif offline():
+        try:
+            load_dataset(wanted)  # fails at once, with the message saying which files to put where
+        except CnnlabError as error:
+            st.session_state["dataset_refused"] = str(error)
+            st.session_state.dataset_choice = _menu_option(chosen.dataset)
+        else:  # its files appeared since the menu was drawn
+            chosen.dataset = wanted
+
+
+def _menu_option(dataset: str) -> str:
+    """The menu entry of a lab's dataset."""
+    return FOLDER_OPTION if dataset.startswith(FOLDER_PREFIX) else \
+        dataset if dataset in DATASET_NAMES else DEFAULT_DATASET
+
+
+def _unpack_upload() -> None:
+    """Uploader callback: unpack the zip into the data folder and make its folder the one to use."""
+    upload = st.session_state.get("folder_zip")
+    st.session_state.pop("zip_message", None)  # said while this upload stays in the uploader
+    if upload is None:
+        return
+    try:
+        with st.spinner(f"Unpacking {upload.name}..."):
+            root = uploads.unpack_class_folders(upload, upload.name)
+    except CnnlabError as error:
+        st.session_state["zip_message"] = ("error", str(error))
+        return
+    st.session_state.folder_path = str(root)
+    _save_folder_settings()
+    st.session_state["zip_message"] = ("success", f"Unpacked {upload.name} on the computer running cnnlab, into "
+                                                  f"{root}. Its subfolders are the classes.")
 
 
 def _choose_folder() -> str | None:
-    """The path and size inputs for an image folder; its dataset name once the folder is readable."""
+    """The path and size inputs for an image folder, or an upload of a zip of one; its dataset
+    name once the folder is readable."""
     chosen = choices()
     current = chosen.dataset[len(FOLDER_PREFIX):] if chosen.dataset.startswith(FOLDER_PREFIX) else ""
     widget_default("folder_path", chosen.extra.get("folder_path", current))
     widget_default("folder_image_size", chosen.image_size or DEFAULT_IMAGE_SIZE)
     widget_default("folder_channels", chosen.channels if chosen.channels in CHANNEL_OPTIONS else "auto")
     path_col, size_col, channels_col = st.columns([4, 1, 1])
-    path_col.text_input("Folder path", key="folder_path", on_change=_save_folder_settings,
-                        placeholder="e.g. ~/pictures/pets",
+    path_col.text_input("Folder path (on the computer running cnnlab)", key="folder_path",
+                        on_change=_save_folder_settings, placeholder="e.g. ~/pictures/pets",
                         help="A folder with one subfolder per class (cat/, dog/...) holding JPEG or PNG "
-                             "pictures; optionally split into train/ and test/.")
+                             "pictures; optionally split into train/ and test/. On a class server, upload a "
+                             "zip of it below instead.")
     size_col.number_input("Image size (pixels)", 8, 256, step=4, key="folder_image_size",
                           on_change=_save_folder_settings,
                           help="Every picture is resized to this many pixels wide and high.")
@@ -68,10 +113,21 @@ def _choose_folder() -> str | None:
                            format_func=CHANNEL_LABELS.get,
                            help="1 = shades of grey, 3 = colour (red, green, blue); automatic: grey only if "
                                 "every picture is grey.")
+    st.file_uploader("Or upload a .zip of class folders from your own computer", type=["zip"], key="folder_zip",
+                     on_change=_unpack_upload,
+                     help="Zip a folder that holds one subfolder of pictures per class (pets/cat/, pets/dog/...). "
+                          "It is unpacked into the data folder of the computer running cnnlab; at most "
+                          f"{uploads.MAX_FILES:,} files and {uploads.MAX_TOTAL_BYTES / 1e9:g} GB unpacked.")
+    kind, message = st.session_state.get("zip_message", (None, None))
+    if kind == "error":
+        st.error(message, icon=":material/folder_zip:")
+    elif kind == "success":
+        st.success(message, icon=":material/folder_zip:")
     path = st.session_state.folder_path.strip()
     if not path:
         st.info("Type the path of a folder of your own pictures, with one subfolder per class "
-                "(for example pets/cat/ and pets/dog/).", icon=":material/folder_open:")
+                "(for example pets/cat/ and pets/dog/), or upload a zip of such a folder.",
+                icon=":material/folder_open:")
         return None
     return FOLDER_PREFIX + path
 
@@ -119,10 +175,12 @@ def _load(name: str, info: DatasetInfo | None) -> Dataset | None:
     try:
         available, where = availability(name)
         if not available and not name.startswith(FOLDER_PREFIX):
-            # A full dataset not on this computer: download only when asked.
+            # A full dataset not on this computer: download only when asked (a class on one connection
+            # must not fetch 170 MB thirty times because a menu was browsed), and switch once it is here.
             st.info(f"{info.title} is not on this computer yet. cnnlab can download it once into "
-                    f"{data_dir() / name}/, or you can put its files there yourself. Until then the bundled "
-                    f"samples work offline.", icon=":material/cloud_download:")
+                    f"{data_dir() / name}/, or you can put its files there yourself. Until then your lab keeps "
+                    f"working with **{choices().dataset}**, and the bundled samples work offline.",
+                    icon=":material/cloud_download:")
             clicked = st.button(f"Download {info.title}{_download_size(where)}", key="download_dataset",
                                 icon=":material/download:", type="primary")
             if not clicked:
@@ -131,6 +189,7 @@ def _load(name: str, info: DatasetInfo | None) -> Dataset | None:
                 return None
             _load_with_progress(name)
             errors.pop(name, None)
+            choices().dataset = name  # here now: the lab's dataset from now on
             st.rerun()  # draw the page again: the description above still says "download from"
         elif name.startswith(FOLDER_PREFIX):
             dataset = _load_with_progress(name, **options)
@@ -259,14 +318,16 @@ page_header("Data", "A CNN learns from many labelled pictures. Choose a dataset,
 
 chosen = choices()
 options = [*DATASET_NAMES, FOLDER_OPTION]
-widget_default("dataset_choice", FOLDER_OPTION if chosen.dataset.startswith(FOLDER_PREFIX)
-       else chosen.dataset if chosen.dataset in DATASET_NAMES else DEFAULT_DATASET)
+widget_default("dataset_choice", _menu_option(chosen.dataset))
 if hidden("dataset"):  # a lesson or a teacher's link chose the pictures for this exercise
     option = st.session_state["dataset_choice"]
     st.markdown(f"**Dataset:** {_dataset_label(option)} (chosen for this exercise)")
 else:
     option = st.selectbox("Dataset", options, key="dataset_choice", format_func=_dataset_label,
                           on_change=_dataset_chosen, disabled=locked("dataset"))
+refused = st.session_state.pop("dataset_refused", None)
+if refused:
+    st.error(f"{refused} Your lab keeps working with **{chosen.dataset}**.", icon=":material/cloud_off:")
 
 name = _choose_folder() if option == FOLDER_OPTION else option
 if name is not None and name.startswith(FOLDER_PREFIX):
@@ -279,7 +340,8 @@ if name is not None and name.startswith(FOLDER_PREFIX):
             st.rerun()  # redraw the sidebar, which was drawn before the folder was read (it is cached now)
         _describe(name, dataset.info)
 elif name is not None:
-    chosen.dataset = name
+    if availability(name)[0]:  # only what can be loaded becomes the lab's dataset (see _dataset_chosen)
+        chosen.dataset = name
     info = dataset_info(name)
     _describe(name, info)
     dataset = _load(name, info)

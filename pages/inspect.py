@@ -16,6 +16,7 @@ import streamlit as st
 from cnnlab import inspection
 from cnnlab.architectures import check_stack
 from cnnlab.charts import inspection as charts
+from cnnlab.charts.cells import clicked_customdata
 from cnnlab.datasets import Dataset, availability, load_dataset
 from cnnlab.images import enlarge, to_uint8
 from cnnlab.inference import Classifier
@@ -325,14 +326,8 @@ def chosen_cell(run: Run, matrix: np.ndarray, chart_key: str) -> tuple[str, str]
         off_diagonal = matrix - np.diag(np.diag(matrix))
         t, p = np.unravel_index(int(np.argmax(off_diagonal)), matrix.shape)
         st.session_state[true_key], st.session_state[predicted_key] = int(t), int(p)
-    event = st.session_state.get(chart_key)
-    points = (event.get("selection", {}).get("points") if event else None) or []
-    clicked = None
-    for point in points:
-        data = point.get("customdata")
-        if data is not None:  # [true class, predicted class, count] (see charts.confusion_heatmap)
-            values = list(data.values()) if isinstance(data, dict) else list(data)
-            clicked = (int(values[0]), int(values[1]))
+    data = clicked_customdata(st.session_state.get(chart_key))  # [true class, predicted class, count]
+    clicked = (int(data[0]), int(data[1])) if data else None
     # The chart keeps reporting its last click on every rerun: only a new click moves the selectors.
     if clicked is not None and st.session_state.get("inspect_cell_clicked") != clicked:
         st.session_state[true_key], st.session_state[predicted_key] = clicked

@@ -3,13 +3,13 @@ import streamlit as st
 
 from cnnlab.charts.training import compare_runs, training_curves
 from cnnlab.curves import read_curves
-from cnnlab.runs import ACTIVE_STATUSES, delete_run, list_runs
+from cnnlab.runs import ACTIVE_STATUSES, NotYourRun, check_lab_may_change, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.training import job_registry
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.runs import what_differs
-from cnnlab.ui.state import choices
-from cnnlab.ui.training import duration
+from cnnlab.ui.state import choices, lab_id
+from cnnlab.ui.training import curves_caption, duration
 from cnnlab.ui.widgets import show_error
 
 MAX_COMPARED = 4
@@ -17,6 +17,25 @@ MAX_COMPARED = 4
 
 def use_as_current(run_id: str) -> None:
     choices().run_id = run_id
+
+
+def trained_by(run) -> str:
+    """Whose run it is, in words that never name another lab."""
+    if run.lab is None:
+        return "no lab (command line)"
+    return "this lab" if run.lab == lab_id() else "another lab"
+
+
+def why_read_only(run) -> str | None:
+    """Why this lab may not stop or delete `run`, or None when it may."""
+    try:
+        check_lab_may_change(run, lab_id())
+    except NotYourRun:
+        return ("Another lab trained this run: you can look at it, compare it and use it as your model, "
+                "but only that lab can stop or delete it." if run.lab is not None else
+                "This run was trained outside the app (the command line, or an older cnnlab): you can look at "
+                "it, compare it and use it, but no lab can stop or delete it here.")
+    return None
 
 
 sidebar_status()
@@ -46,6 +65,7 @@ st.dataframe(
     [{
         "run": f"#{run.run_id[-4:]}" + (" ★" if run.run_id == chosen.run_id else ""),
         "status": run.status,
+        "trained by": trained_by(run),
         "pictures": run.config.get("dataset"),
         "network": run.config.get("architecture"),
         "optimizer": run.config.get("optimizer"),
@@ -63,6 +83,7 @@ st.dataframe(
         "epochs": st.column_config.TextColumn(help="epochs done / epochs planned"),
         "test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
         "time": st.column_config.TextColumn(help="training time, without loading the pictures"),
+        "trained by": st.column_config.TextColumn(help="Only the lab that trained a run can stop or delete it."),
     },
 )
 st.caption("Newest first; ★ marks the current model, the one Inspect and Classify use. Status: "
@@ -112,24 +133,46 @@ cols[0].metric("Status", run.status)
 cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
-if run.history:
-    st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy))
-    st.markdown("\n".join(f"- {note}" for note in read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
+if run.history or run.unfinished_epoch:
+    st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy,
+                                    batches=run.unfinished_epoch, blew_up=run.status == "diverged"),
+                    key="one_run_chart")
+    st.caption(curves_caption(run.status, bool(run.history), bool(run.unfinished_epoch),
+                              run.test_accuracy is not None))
+    if run.history:
+        st.markdown("\n".join(f"- {note}" for note in
+                               read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
 elif run.status in ACTIVE_STATUSES:
     st.caption("Still training: its curves appear as its epochs end (watch it live on the Train page of "
                "the lab that started it).")
 else:
     st.caption("This run has no curves: it ended before its first epoch did.")
 
-actions = st.columns([2, 2, 3])
+read_only = why_read_only(run)
+job = job_registry().find(run.run_id)
+training = (job is not None and not job.done) or run.status in ACTIVE_STATUSES
+actions = st.columns([2, 2, 2, 3])
 actions[0].button("Use as the current model", key="use_run_button", icon=":material/check:",
                   on_click=use_as_current, args=(run.run_id,),
                   disabled=not run.has_model or run.run_id == chosen.run_id or run.status in ACTIVE_STATUSES,
                   help="Inspect and Classify then use this run's network.")
-if actions[1].button("Delete this run...", key="delete_run_button", icon=":material/delete:"):
+if actions[1].button("Stop training", key="stop_run_button", icon=":material/stop:",
+                     disabled=bool(read_only) or job is None or job.done,
+                     help="Stops it after the batches it is working on; what it learned is kept."):
+    try:
+        job_registry().stop_run(lab_id(), run.run_id)
+    except CnnlabError as e:
+        show_error(e)
+    else:
+        st.session_state["runs_notice"] = f"Stopping {run.title}: it is measured on the test pictures and saved."
+        st.rerun()
+if actions[2].button("Delete this run...", key="delete_run_button", icon=":material/delete:",
+                     disabled=bool(read_only)):
     st.session_state["confirm_delete"] = run.run_id
-with actions[2]:
-    if run.run_id == chosen.run_id:
+with actions[3]:
+    if read_only:
+        st.caption(read_only)
+    elif run.run_id == chosen.run_id:
         st.caption("This is the current model.")
     elif run.status in ACTIVE_STATUSES:
         st.caption("Still training: it can become the current model once it has ended.")
@@ -137,10 +180,8 @@ with actions[2]:
         st.caption("No saved network (it ended before its first epoch), so it cannot be the current model.")
 
 if st.session_state.get("confirm_delete") == run.run_id:
-    job = job_registry().find(run.run_id)
-    if (job is not None and not job.done) or run.status in ACTIVE_STATUSES:
-        st.error("This run is still training. Stop it on the Train page first, then delete it.",
-                 icon=":material/error:")
+    if training:
+        st.error("This run is still training. Stop it first, then delete it.", icon=":material/error:")
         st.session_state.pop("confirm_delete")
     else:
         st.warning(f"Delete **{run.title}** and its trained network? This cannot be undone.",
@@ -148,7 +189,7 @@ if st.session_state.get("confirm_delete") == run.run_id:
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button("Yes, delete it", key="confirm_delete_button", type="primary"):
             try:
-                delete_run(run.run_id)
+                delete_run(run.run_id, lab=lab_id())
             except CnnlabError as e:
                 show_error(e)
             else:

@@ -103,7 +103,10 @@ if train_clicked:
     else:
         st.rerun()  # draw the page again with the new job: Train off, Stop on, the panel polling
 if stop_clicked and job is not None:
-    job.stop()
+    try:
+        registry.stop_run(lab_id(), job.run_id)
+    except CnnlabError as e:  # it ended a moment ago
+        show_error(e)
 
 # ---- The training ------------------------------------------------------------------------------
 if job is not None:

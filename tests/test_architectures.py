@@ -225,3 +225,20 @@ def test_make_optimizer():
     for bad in (("nadam", 0.01), ("adam", 0), ("adam", -1)):
         with pytest.raises(CnnlabError):
             make_optimizer(*bad)
+
+
+def test_where_to_insert_puts_each_kind_where_it_can_go():
+    from cnnlab.architectures import where_to_insert
+
+    lenet = PRESETS["lenet5"].layers  # conv, pool, conv, pool, flatten, dense, dense
+    assert [where_to_insert(lenet, t) for t in ("conv", "maxpool", "avgpool", "batchnorm")] == [4] * 4
+    assert where_to_insert(lenet, "flatten") == where_to_insert(lenet, "gap") == 5
+    assert where_to_insert(lenet, "dense") == where_to_insert(lenet, "dropout") == len(lenet)
+    assert where_to_insert([], "conv") == 0 and where_to_insert([{"type": "conv"}], "dense") == 1
+    convs = [{"type": "conv", "filters": 4, "kernel": 3, "activation": "relu"}, {"type": "dense", "units": 8,
+                                                                                  "activation": "relu"}]
+    assert where_to_insert(convs, "flatten") == 1  # between the picture layers and the dense ones
+    for kind in set(LAYER_TYPES) - {"flatten", "gap"}:  # LeNet-5 stays trainable (a second Flatten never is)
+        stack = [dict(layer) for layer in lenet]
+        stack.insert(where_to_insert(stack, kind), default_layer(kind))
+        assert check_stack(stack, (28, 28, 1), 10).ok, kind

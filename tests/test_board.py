@@ -15,9 +15,10 @@ def saved_run(name: str, lab: str, lesson: str | None = None, accuracy: float = 
               status: str = "finished") -> Run:
     run = Run(f"20261203-000000-{name}", {"dataset": "mnist-sample", "architecture": "lenet5"}, status=status,
               history=[{"accuracy": accuracy, "val_accuracy": accuracy}], test_accuracy=accuracy,
-              parameters=1000, created=created or time.time())
+              parameters=1000, created=created or time.time(), lab=lab)
     run.save()
-    board.note_run(run.run_id, lab, lesson)
+    if lesson:
+        board.note_lesson(run.run_id, lesson)
     return run
 
 
@@ -81,4 +82,4 @@ def test_a_damaged_board_file_starts_again_without_touching_runs():
     run = saved_run("one", "lab-a")
     board._path().write_text("{broken")
     assert [r.run_id for r in board.board_rows()] == [run.run_id]
-    assert board.board_rows()[0].lab is None
+    assert board.board_rows()[0].lab == "lab-a" and board.board_rows()[0].nickname == "(no nickname)"

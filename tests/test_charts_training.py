@@ -95,3 +95,31 @@ def test_compare_runs_metric_and_curve_choice():
 def test_compare_runs_without_curves_says_so():
     fig = compare_runs([make_run("aaaa", [])], "accuracy")
     assert len(fig.data) == 0 and "Pick runs" in fig.layout.annotations[0].text
+
+
+def batch(epoch, number, of, loss, accuracy=0.5):
+    return {"epoch": epoch, "batch": number, "batches": of, "loss": loss, "accuracy": accuracy}
+
+
+def test_the_first_epoch_is_drawn_batch_by_batch_so_the_chart_is_never_empty():
+    fig = training_curves([], epochs=3, batches=[batch(1, 25, 100, 2.2, 0.2), batch(1, 50, 100, 1.1, 0.6)])
+    by = traces(fig)
+    loss, accuracy = by[("training, batch by batch", "x")], by[("training, batch by batch", "x2")]
+    assert list(loss.x) == [0.25, 0.5] and list(loss.y) == [2.2, 1.1] and list(accuracy.y) == [0.2, 0.6]
+    assert not fig.layout.annotations or all(a.text != FIRST_POINT_NOTE for a in fig.layout.annotations)
+    assert tuple(fig.layout.xaxis.range) == (0, 3.5)  # from the first batch to the last planned epoch
+    # Later epochs: the thin line continues from the last epoch's point (batch 50 of 100 in epoch 3 is at 2.5).
+    fig = training_curves(HISTORY, epochs=3, batches=[batch(3, 50, 100, 0.2)])
+    assert list(traces(fig)[("training, batch by batch", "x")].x) == [2.5]
+
+
+def test_a_loss_that_blew_up_is_marked_where_it_happened_on_a_log_scale():
+    points = [batch(1, i, 8, loss) for i, loss in enumerate([2.3, 2.0, 40.0, 3e5, float("inf")], 1)]
+    fig = training_curves([], batches=points, blew_up=True)
+    by = traces(fig)
+    assert list(by[("training, batch by batch", "x")].y) == [2.3, 2.0, 40.0, 3e5, None]  # infinity: a gap
+    marker = by[("blew up here", "x")]
+    assert list(marker.x) == [4 / 8] and list(marker.y) == [3e5]  # the last loss that was still a number
+    assert fig.layout.yaxis.type == "log"
+    assert any("blew up" in a.text and "not a number" in a.text for a in fig.layout.annotations)
+    assert ("blew up here", "x") not in traces(training_curves([], batches=points))  # only when it blew up

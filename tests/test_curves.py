@@ -69,6 +69,17 @@ def test_levelled_off_curves():
     assert "levelled off" in text and "more epochs would probably help" not in text
 
 
+def test_memorising_curves_that_level_off_never_advise_a_bigger_network():
+    """Overfitting and "try a bigger network" contradict each other: a bigger network memorises more."""
+    gap = history([0.97, 0.985, 0.99, 0.991], [0.90, 0.901, 0.902, 0.902])  # 8.9 points apart, flat
+    rising_loss = history([0.97, 0.98, 0.985, 0.986], [0.960, 0.962, 0.963, 0.963],
+                          val_loss=[0.12, 0.13, 0.15, 0.16])
+    for h in (gap, rising_loss):
+        text = joined(read_curves(h, h[-1]["val_accuracy"], 10))
+        assert "levelled off" in text and "memoris" in text
+        assert "bigger network" not in text and "dropout" in text
+
+
 def test_a_single_epoch_asks_for_more_and_test_is_compared_with_validation():
     text = joined(read_curves(history([0.90], [0.93]), 0.925, 10))
     assert "only one epoch" in text and "fair preview" in text

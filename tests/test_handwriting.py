@@ -26,13 +26,10 @@ def digit(kind: str = "1", size: int = 280) -> np.ndarray:
 
 def test_the_set_lives_in_the_class_folder_beside_the_runs(monkeypatch):
     monkeypatch.delenv("CNNLAB_CLASS_DIR")
-    assert class_dir() == runs_dir() / ".class"
+    assert class_dir() == runs_dir().parent / "class"
     drawing = add_drawing(digit(), "1", "lab-a")
     assert (class_dir() / "handwriting" / drawing.file).is_file()
     assert [d.id for d in list_drawings()] == [drawing.id]
-    # The runs list ignores it: a hidden folder without run.json.
-    from cnnlab.runs import list_runs
-    assert list_runs() == []
 
 
 def test_a_drawing_is_stored_grey_and_no_bigger_than_the_canvas():

@@ -50,9 +50,9 @@ def fake_run(name: str, lab: str, accuracy: float, parameters: int = 5000) -> Ru
     run = Run(f"20261203-000000-{name}", {"dataset": "mnist-sample", "architecture": "lenet5", "epochs": 1},
               status="finished", history=[{"accuracy": accuracy, "val_accuracy": accuracy, "loss": 1.0,
                                            "val_loss": 1.0, "seconds": 1.0}],
-              test_accuracy=accuracy, parameters=parameters, created=time.time())
+              test_accuracy=accuracy, parameters=parameters, created=time.time(), lab=lab)
     run.save()
-    board.note_run(run.run_id, lab, "first-cnn")
+    board.note_lesson(run.run_id, "first-cnn")
     return run
 
 

@@ -209,3 +209,47 @@ def test_photo_and_clothing_models_get_their_own_preparation(dataset, shape, ste
     at.file_uploader(key="upload_image").set_value(("blank.png", png(Image.new("RGB", (50, 50), "white")),
                                                     "image/png")).run()
     assert answer(at) == "Not sure" and empty in texts(at)
+
+
+def canvas_settings(at: AppTest) -> dict:
+    import json
+
+    return json.loads(at.get("bidi_component")[0].proto.json)
+
+
+def test_the_canvas_and_its_words_follow_the_models_dataset(tmp_path, monkeypatch):
+    """A CIFAR-10 model knows colour photos: its canvas is not MNIST's white on black, the student
+    picks the pen and background colours, and nothing says the picture is grey or asks for a digit."""
+    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(tmp_path))
+    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    run = runs.Run("untrained-cifar10", {"dataset": "cifar10", "architecture": "custom"}, classes=classes,
+                   image_shape=[32, 32, 3], status="finished")
+    run.save()
+    run.save_model(build_model(TINY, (32, 32, 3), 10))
+    at, chosen = open_classify("classifycanvascifar", run_id=run.run_id)
+    settings = canvas_settings(at)
+    assert (settings["strokeColor"], settings["backgroundColor"]) == (ui.PHOTO_INK, ui.PHOTO_PAPER)
+    assert [picker.key for picker in at.color_picker] == ["ink_colour", "paper_colour"]
+    text = texts(at)
+    assert "colour photos" in text and "White ink on black" not in text and "already grey" not in text
+    assert "draw one of the things it knows (airplane, automobile, bird...)" in text
+    assert answer(at) == "Not sure"  # the empty canvas, in its background colour
+
+    at.color_picker(key="ink_colour").set_value("#00AA00").run()
+    at.color_picker(key="paper_colour").set_value("#FFFFFF").run()
+    settings = canvas_settings(at)
+    assert (settings["strokeColor"], settings["backgroundColor"]) == ("#00AA00", "#FFFFFF")
+    assert at.get("bidi_component")[0].proto.id.endswith("canvas_drawing_0_FFFFFF")  # a new background: a new canvas
+
+    # A white-on-black drawing given to this colour model: kept in colour, for the right reason.
+    from cnnlab.preprocess import from_canvas, prepare
+
+    grey = prepare(from_canvas(drawn_one(), "#000000"), (32, 32, 3), style="photo")
+    assert grey.steps[1].skipped_reason == "the model was trained on colour pictures"
+
+
+def test_digit_models_keep_white_on_black(trained_run):
+    at, _ = open_classify("classifycanvasdigit", run_id=trained_run.run_id)
+    settings = canvas_settings(at)
+    assert (settings["strokeColor"], settings["backgroundColor"]) == (ui.INK, ui.PAPER) == ("#FFFFFF", "#000000")
+    assert not at.color_picker and "White ink on black, like MNIST" in texts(at)

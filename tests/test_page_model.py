@@ -141,3 +141,22 @@ def test_shape_flow_chart_has_one_bar_per_layer_and_marks_the_impossible_one():
     fig = shape_flow(broken.rows)
     assert fig.layout.annotations[-1].text == "✖ impossible" and fig.layout.annotations[-1].x == "5 pool5"
 
+
+
+def test_add_a_layer_puts_it_where_that_kind_of_layer_fits():
+    """A new convolution goes with the other picture layers, before Flatten, so it works at once;
+    a dense layer goes after the dense layers, just before the output."""
+    lab = uuid.uuid4().hex[:12]
+    at = open_page(lab)
+    at.button(key="edit_preset").click().run()  # LeNet-5: conv, pool, conv, pool, flatten, dense, dense
+    assert at.selectbox(key="add_layer_position").value == "fits"
+    at.selectbox(key="add_layer_type").set_value("conv").run()
+    assert "before layer 5" in at.selectbox(key="add_layer_position").format_func("fits")
+    at.button(key="add_layer").click().run()
+    types = [layer["type"] for layer in lab_choices(lab).custom_layers]
+    assert types == ["conv", "avgpool", "conv", "avgpool", "conv", "flatten", "dense", "dense"]
+    assert at.success and not at.error  # the network can be trained at once
+    at.selectbox(key="add_layer_type").set_value("dense").run()
+    at.button(key="add_layer").click().run()
+    assert [layer["type"] for layer in lab_choices(lab).custom_layers][-2:] == ["dense", "dense"]
+    assert len(lab_choices(lab).custom_layers) == 9 and at.success and not at.error

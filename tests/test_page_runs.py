@@ -9,18 +9,18 @@ import json
 import time
 import uuid
 
-
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import runs
 from cnnlab.training import TrainConfig
 from cnnlab.ui.state import choices_for as lab_choices
-from conftest import open_app_page
+from conftest import open_app_page, wait_for
 
 
 
 def saved_run(suffix: str, learning_rate: float, val_accuracy: list[float], *, status="finished",
-              with_model=True, created=None) -> runs.Run:
+              with_model=True, created=None, lab=None) -> runs.Run:
     config = TrainConfig.from_preset("lenet5", "mnist-sample", learning_rate=learning_rate, epochs=3)
     history = [{"epoch": i + 1, "loss": 1.0 - a + 0.02, "accuracy": a + 0.01, "val_loss": 1.0 - a,
                 "val_accuracy": a, "seconds": 2.0, "images_per_second": 3600.0}
@@ -28,7 +28,7 @@ def saved_run(suffix: str, learning_rate: float, val_accuracy: list[float], *, s
     run = runs.Run(run_id=f"20261121-10000{suffix}-lenet5-mnist-sample-{suffix * 4}", config=config.to_json(),
                    status=status, history=history, test_loss=0.1, test_accuracy=val_accuracy[-1],
                    seconds=2.0 * len(history), classes=list("0123456789"), image_shape=[28, 28, 1],
-                   created=created or time.time())
+                   created=created or time.time(), lab=lab)
     run.save()
     if with_model:
         # The page only checks that a model file exists; Inspect and Classify are the ones to load it.
@@ -97,8 +97,8 @@ def test_a_run_can_be_chosen_as_the_current_model():
 
 def test_deleting_asks_first_and_refuses_a_run_that_is_training():
     lab = uuid.uuid4().hex[:12]
-    keep = saved_run("1", 0.001, [0.9], created=1000.0)
-    doomed = saved_run("2", 0.01, [0.8], created=2000.0)
+    keep = saved_run("1", 0.001, [0.9], created=1000.0, lab=lab)
+    doomed = saved_run("2", 0.01, [0.8], created=2000.0, lab=lab)
     lab_choices(lab).run_id = doomed.run_id
     at = open_runs(lab)
     pick_run(at, doomed)
@@ -114,8 +114,68 @@ def test_deleting_asks_first_and_refuses_a_run_that_is_training():
     assert lab_choices(lab).run_id is None
     assert "Deleted" in at.success[0].value
 
-    training = saved_run("3", 0.1, [0.5], status="running", created=3000.0)  # owned by this live process
+    training = saved_run("3", 0.1, [0.5], status="running", created=3000.0, lab=lab)  # owned by this live process
     at.run()
     pick_run(at, training)
     at.button(key="delete_run_button").click().run()
     assert "still training" in at.error[0].value and training.path.exists()
+
+
+def test_a_lab_may_stop_and_delete_only_its_own_runs():
+    """Two labs share the server's runs folder: each sees every run, but only its own have working
+    Stop and Delete buttons; others' (and the command line's) are read-only, and say why."""
+    mine_lab, their_lab = uuid.uuid4().hex[:12], uuid.uuid4().hex[:12]
+    theirs = saved_run("1", 0.001, [0.9], created=1000.0, lab=their_lab)
+    cli = saved_run("2", 0.003, [0.9], created=1500.0)  # no lab: trained with python -m cnnlab
+    mine = saved_run("3", 0.01, [0.8], created=2000.0, lab=mine_lab)
+    at = open_runs(mine_lab)
+    table = at.dataframe[0].value
+    assert list(table["trained by"]) == ["this lab", "no lab (command line)", "another lab"]
+    shown = " ".join(str(v) for v in table.to_numpy().ravel()) + " ".join(c.value for c in at.caption)
+    assert their_lab not in shown  # never another lab's id
+
+    for run, reason in ((theirs, "Another lab trained this run"), (cli, "trained outside the app")):
+        pick_run(at, run)
+        assert at.button(key="delete_run_button").disabled and at.button(key="stop_run_button").disabled
+        assert reason in " ".join(c.value for c in at.caption)
+        assert not at.button(key="use_run_button").disabled  # looking and using stay open to all
+    pick_run(at, mine)
+    assert not at.button(key="delete_run_button").disabled
+
+    # Below the page: the core refuses as well, whatever a page would do.
+    with pytest.raises(runs.NotYourRun):
+        runs.delete_run(theirs.run_id, lab=mine_lab)
+    assert theirs.path.exists() and cli.path.exists()
+
+    other = open_runs(their_lab)  # the other lab may delete its own
+    pick_run(other, theirs)
+    other.button(key="delete_run_button").click().run()
+    other.button(key="confirm_delete_button").click().run()
+    assert not other.exception, other.exception
+    assert not theirs.path.exists() and mine.path.exists()
+
+
+def test_a_lab_may_stop_only_its_own_training():
+    from cnnlab.training import job_registry
+
+    tiny = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
+            {"type": "flatten"}]
+    owner, other = uuid.uuid4().hex[:12], uuid.uuid4().hex[:12]
+    job = job_registry().submit(owner, TrainConfig(architecture="custom", layers=tiny, epochs=50, batch_size=128))
+    try:
+        assert wait_for(lambda: job.run.path.exists() and runs.load_run(job.run_id).status == "running")
+        at = open_runs(other)
+        pick_run(at, job.run)
+        assert at.button(key="stop_run_button").disabled
+        with pytest.raises(runs.NotYourRun):
+            job_registry().stop_run(other, job.run_id)
+        assert not job.stop_requested
+
+        at = open_runs(owner)
+        pick_run(at, job.run)
+        assert not at.button(key="stop_run_button").disabled
+        at.button(key="stop_run_button").click().run()
+        assert not at.exception, at.exception
+        assert job.stop_requested and wait_for(lambda: job.done, timeout=30)
+    finally:
+        job.stop()

@@ -1,12 +1,14 @@
 """The Train page: settings, Train and Stop, the live chart, the queue, and the result."""
 from __future__ import annotations
 
+import json
+import math
 import uuid
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.runs import Run, new_run_id
+from cnnlab.runs import Run, load_run, new_run_id
 from cnnlab.training import TrainConfig, job_registry
 from cnnlab.ui.state import choices_for as lab_choices
 from conftest import open_app_page, wait_for
@@ -172,7 +174,14 @@ def test_a_diverging_training_says_to_lower_the_learning_rate():
     error = "\n".join(e.value for e in at.error)
     assert "diverged" in error and "learning rate" in error and "lower" in error
     assert lab_choices(lab).run_id is None  # a blown-up network is not worth keeping as the model
-    assert "No epoch finished" in texts(at) and not at.get("plotly_chart")
+    # What happened is shown: the epoch batch by batch, up to the point where the loss blew up.
+    saved = load_run(job.run_id)
+    assert saved.unfinished_epoch and saved.unfinished_epoch[-1]["epoch"] == 1
+    last = saved.unfinished_epoch[-1]["loss"]
+    assert not math.isfinite(last) or last > 10  # beyond the divergence threshold
+    names = {t["name"] for spec in chart_specs(at) for t in json.loads(spec)["data"]}
+    assert {"training, batch by batch", "blew up here"} <= names
+    assert "where the loss blew up" in texts(at)
 
 
 def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
@@ -189,3 +198,61 @@ def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
     assert {m.label: m.value for m in at.metric}["Test accuracy"] == "93.5%"
     assert "Training finished: 2 epochs" in texts(at) and "still rising" in texts(at)
     assert any('"test (after training)"' in spec for spec in chart_specs(at))
+
+
+def _job_fed(events: list[dict], epochs: int = 3):
+    """A job (never started) whose snapshot holds `events`, as train() reports them."""
+    from cnnlab.training import JobRegistry, TrainingJob
+
+    job = TrainingJob("a-lab", TrainConfig(epochs=epochs), JobRegistry(1))
+    job.status = "running"
+    for event in events:
+        job._on_event(event)
+    return job.snapshot()
+
+
+def test_the_progress_bar_says_the_test_set_is_measured_after_the_last_epoch():
+    from cnnlab.ui.training import progress_bar
+
+    start = {"type": "start", "train_images": 900, "validation_images": 100, "test_images": 2000, "batches": 8}
+    batch = {"type": "batch", "epochs": 3, "batch": 8, "batches": 8, "loss": 0.3, "accuracy": 0.9}
+    epoch = {"type": "epoch", "epochs": 3, "loss": 0.3, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.9,
+             "seconds": 1.0, "images_per_second": 900.0}
+    events = [start]
+    for number in (1, 2, 3):
+        events += [dict(batch, epoch=number, batch=4), dict(batch, epoch=number), dict(epoch, epoch=number)]
+    value, text = progress_bar(_job_fed(events[:2]), 3)  # epoch 1 at batch 4 of 8
+    assert value == 0.5 and text.startswith("Epoch 1 of 3, batch 4 of 8")
+    value, text = progress_bar(_job_fed(events[:3]), 3)
+    assert "checking the 100 validation pictures" in text
+    value, text = progress_bar(_job_fed(events[:4]), 3)  # epoch 1 ended, epoch 2 has begun
+    assert value == 0.0 and text == "Epoch 2 of 3: starting..."
+    value, text = progress_bar(_job_fed(events), 3)  # every epoch ended: the test set is measured
+    assert value == 1.0 and "starting" not in text and "Epoch 3 of 3" not in text
+    assert text.startswith("All 3 epochs done: now measuring the network on the 2,000 test pictures")
+
+
+def test_during_the_first_epoch_the_chart_shows_the_batches_so_far():
+    """The chart is never empty while a network trains: before the first epoch ends, it draws the
+    batch reports so far (the job's snapshot keeps the epoch in progress, and forgets it when it ends)."""
+    start = {"type": "start", "train_images": 900, "validation_images": 100, "test_images": 200, "batches": 8}
+    batches = [{"type": "batch", "epoch": 1, "epochs": 2, "batch": n, "batches": 8, "loss": 2.3 - n / 8,
+                "accuracy": n / 10} for n in (2, 4)]
+    snapshot = _job_fed([start, *batches], epochs=2)
+    assert [point["batch"] for point in snapshot["batches"]] == [2, 4] and not snapshot["history"]
+
+    def page(snapshot):
+        from cnnlab.ui.training import run_view
+
+        run_view(snapshot, 10)
+
+    at = AppTest.from_function(page, args=(snapshot,), default_timeout=30).run()
+    assert not at.exception, at.exception
+    data = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    drawn = [t for t in data if t.get("name") == "training, batch by batch"]
+    assert len(drawn) == 2 and drawn[0]["x"] == [0.25, 0.5] and drawn[0]["y"] == pytest.approx([2.05, 1.8])
+    assert "No epoch has finished yet" in texts(at) and "batch by batch" in texts(at)
+
+    ended = _job_fed([start, *batches, {"type": "epoch", "epoch": 1, "epochs": 2, "loss": 1.8, "accuracy": 0.4,
+                                        "seconds": 1.0, "images_per_second": 900.0}], epochs=2)
+    assert ended["batches"] == []  # the next epoch starts a new line

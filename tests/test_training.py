@@ -119,12 +119,29 @@ def test_a_run_whose_process_died_is_listed_as_interrupted(tmp_path):
 
 def test_runs_can_be_deleted_and_unknown_runs_give_a_clear_error():
     run = train(tiny_config())
-    runs.delete_run(run.run_id)
+    assert run.lab is None  # trained outside the app: no lab may delete it there
+    with pytest.raises(runs.NotYourRun, match="outside the app"):
+        runs.delete_run(run.run_id, lab="a-lab")
+    runs.delete_run(run.run_id, any_lab=True)  # the command line: whoever owns the runs folder
     assert runs.list_runs() == []
     with pytest.raises(runs.RunNotFound, match="cnnlab runs"):
         runs.load_run(run.run_id)
     with pytest.raises(runs.RunNotFound):
         runs.load_run("../../etc")
+
+
+def test_only_the_lab_that_trained_a_run_may_delete_it():
+    run = runs.Run(run_id=runs.new_run_id("lenet5", "mnist-sample"), config=tiny_config().to_json(),
+                   status="finished", lab="lab-a")
+    run.save()
+    assert runs.load_run(run.run_id).lab == "lab-a"  # saved with the run
+    for other in ("lab-b", None):
+        with pytest.raises(runs.NotYourRun, match="belongs to another lab") as refused:
+            runs.delete_run(run.run_id, lab=other)
+        assert "lab-a" not in str(refused.value)  # never names another lab
+    assert run.path.exists()
+    runs.delete_run(run.run_id, lab="lab-a")
+    assert not run.path.exists()
 
 
 def test_a_damaged_run_folder_is_skipped_not_fatal():

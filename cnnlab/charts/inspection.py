@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnlab.charts.cells import add_cell_markers
 from cnnlab.charts.style import MISTAKE, TEST, styled
 
 # Dark (unimportant) to bright yellow (important), readable on black digits and on photos alike.
@@ -26,8 +27,7 @@ def confusion_heatmap(matrix: np.ndarray, classes: Sequence[str], accuracy: np.n
     """Rows = true class, columns = predicted class; each cell shows how many test images.
 
     The colour is the share of the row (of that true class), so a class with few test images
-    still shows its mistakes. An invisible marker sits on every cell: Plotly cannot report clicks
-    on heatmap cells to Streamlit, but it can on markers. Each marker's customdata is
+    still shows its mistakes. Every cell is clickable (`cnnlab.charts.cells`); its customdata is
     [true class index, predicted class index, count]. `chosen` (true, predicted) gets an outline."""
     matrix = np.asarray(matrix)
     n = len(classes)
@@ -45,13 +45,9 @@ def confusion_heatmap(matrix: np.ndarray, classes: Sequence[str], accuracy: np.n
     hover = [f"true: {labels[t]}<br>predicted: {labels[p]}<br>{matrix[t, p]:,} image(s), "
              f"{shares[t, p]:.1%} of the {row_totals[t]:,} test images of class {labels[t]}<br>click to see them"
              for t, p in zip(true_idx, pred_idx)]
-    fig.add_trace(go.Scatter(
-        x=[labels[p] for p in pred_idx], y=[labels[t] for t in true_idx], mode="markers",
-        marker=dict(symbol="square", size=max(8, min(36, 400 // max(n, 1))), color="rgba(0,0,0,0)"),
-        # A plain list: a NumPy array would reach Streamlit's selection as a typed-array dict.
-        customdata=np.stack([true_idx, pred_idx, matrix[true_idx, pred_idx]], axis=1).tolist(),
-        hovertext=hover, hoverinfo="text", showlegend=False, name="cells",
-    ))
+    add_cell_markers(fig, [labels[p] for p in pred_idx], [labels[t] for t in true_idx],
+                     np.stack([true_idx, pred_idx, matrix[true_idx, pred_idx]], axis=1).tolist(), hover,
+                     size=max(8, min(36, 400 // max(n, 1))))
     # Fixed ranges: the markers would otherwise pad the axes and leave gaps around the cells.
     upright = n * max((len(label) for label in labels), default=1) <= 40  # else the names overlap
     fig.update_xaxes(type="category", range=[-0.5, n - 0.5], tickangle=0 if upright else -45, showgrid=False)

@@ -24,3 +24,13 @@ def styled(fig: go.Figure, title: str | None = None, height: int = 340,
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
     return fig
+
+# Colour scales safe for colour-blind viewers. Signed values (weights, sums before an activation):
+# blue for negative, white for zero (always the middle, see `zmid`), orange for positive; light
+# enough at both ends for black numbers written in the cells.
+DIVERGING = [[0.0, "#2f6fae"], [0.25, "#92c0df"], [0.5, "#f7f7f7"], [0.75, "#fbb869"], [1.0, "#d95f0e"]]
+SEQUENTIAL = "Cividis"  # values that are never negative (after ReLU, pooled maps, probabilities)
+PICTURE = [[0.0, "#000000"], [1.0, "#ffffff"]]  # a grey picture as it is: 0 black, 1 white
+# Outlines on top of any of the scales above: the window, the chosen cell, the receptive field.
+HIGHLIGHT = "#D81B60"
+SECOND_HIGHLIGHT = "#FFC107"

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnlab.charts.style import TEST, TRAINING, VALIDATION, styled
+from cnnlab.charts.style import MISTAKE, TEST, TRAINING, VALIDATION, styled
 
 METRICS = {"accuracy": "Accuracy (higher is better)", "loss": "Loss (lower is better)"}
 CURVES = {"validation": "val_", "training": ""}  # which set -> prefix of its key in the history
@@ -36,23 +36,68 @@ def _series(history: Sequence[dict], key: str) -> tuple[list[int], list[float | 
     return [int(h.get("epoch", i + 1)) for i, h in enumerate(history)], values
 
 
-def _epoch_axis(fig: go.Figure, last_epoch: int, **where) -> None:
+def _epoch_axis(fig: go.Figure, last_epoch: int, start: float = 0.5, **where) -> None:
     # Whole epochs only, at round numbers (5, 10, 15...) when there are many; the axis already
     # spans every planned epoch, so a live curve grows into it.
     step = next((s for s in (1, 2, 5, 10, 20, 50) if last_epoch <= 10 * s), 100)
-    fig.update_xaxes(title_text="epoch", range=[0.5, max(last_epoch, 1) + 0.5], tick0=0 if step > 1 else 1,
+    fig.update_xaxes(title_text="epoch", range=[start, max(last_epoch, 1) + 0.5], tick0=0 if step > 1 else 1,
                      dtick=step, **where)
+
+
+def batch_position(point: dict) -> float:
+    """Where a batch sits on the epoch axis: batch 30 of 60 in epoch 2 is at 1.5, and the last
+    batch of epoch 2 at 2.0, where the point of epoch 2 is drawn."""
+    return int(point["epoch"]) - 1 + int(point["batch"]) / max(int(point["batches"]), 1)
+
+
+def _batch_traces(fig: go.Figure, batches: Sequence[dict], blew_up: bool) -> None:
+    """The epoch in progress (or the one cut short), batch by batch: a thin line after the epoch points.
+
+    For a run that blew up, the last batch it reached is marked: its loss may be enormous, or no
+    number at all (infinity, NaN), so the marker sits at the last loss that was still a number."""
+    xs = [batch_position(b) for b in batches]
+    for col, metric in ((1, "loss"), (2, "accuracy")):
+        ys = [_value(b, metric) for b in batches]
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, name="training, batch by batch", legendgroup="batches", showlegend=col == 1,
+            mode="lines", line=dict(color=TRAINING, width=1.5), opacity=0.55,
+            hovertemplate=f"training {metric} so far this epoch, epoch %{{x:.2f}}: "
+                          f"%{{y:{'.1%' if metric == 'accuracy' else '.4g'}}}<extra></extra>",
+        ), row=1, col=col)
+    if blew_up:
+        finite = [(x, y) for x, y in zip(xs, (_value(b, "loss") for b in batches)) if y is not None]
+        if finite:
+            x, y = finite[-1]
+            last = batches[-1].get("loss")
+            said = f"{last:.3g}" if isinstance(last, (int, float)) and math.isfinite(last) else "not a number"
+            fig.add_trace(go.Scatter(
+                x=[x], y=[y], name="blew up here", legendgroup="blew-up", mode="markers",
+                marker=dict(symbol="x", size=14, color=MISTAKE, line=dict(width=2)),
+                hovertemplate=f"the loss blew up here: {said}<extra></extra>"), row=1, col=1)
+            fig.add_annotation(x=x, y=math.log10(y) if y > 0 and _log_scale(batches) else y, xref="x", yref="y",
+                               text=f"blew up: loss {said}", showarrow=True, arrowhead=2, ax=-60, ay=25,
+                               font=dict(color=MISTAKE, size=13))
+
+
+def _log_scale(batches: Sequence[dict]) -> bool:
+    """A loss that blew up spans several powers of ten: only a log scale shows where it started to rise."""
+    losses = [v for v in (_value(b, "loss") for b in batches) if v is not None and v > 0]
+    return len(losses) >= 2 and max(losses) / min(losses) > 50
 
 
 def training_curves(history: Sequence[dict], epochs: int | None = None,
                     test_loss: float | None = None, test_accuracy: float | None = None,
-                    height: int = 360) -> go.Figure:
+                    height: int = 360, batches: Sequence[dict] = (), blew_up: bool = False) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch, training and validation.
 
     `epochs`: how many epochs are planned; the x axis spans them all, so a live chart grows
-    from left to right. Before the first epoch ends, the axes are drawn with a note saying when
-    the first point appears. Test results, when given, are drawn as dotted lines.
+    from left to right. `batches`: the batch reports of the epoch in progress (or of the one a
+    stopped or diverged run did not finish), drawn as a thin line from the last epoch point on,
+    so the chart moves from the first batch; `blew_up` marks where the loss exploded. With neither
+    epochs nor batches yet, the axes are drawn with a note saying when the first point appears.
+    Test results, when given, are drawn as dotted lines.
     """
+    batches = [b for b in batches or () if isinstance(b, dict) and {"epoch", "batch", "batches"} <= b.keys()]
     fig = make_subplots(rows=1, cols=2, subplot_titles=(METRICS["loss"], METRICS["accuracy"]),
                         horizontal_spacing=0.1)
     last_epoch = max([epochs or 0] + [int(h.get("epoch", i + 1)) for i, h in enumerate(history)])
@@ -76,9 +121,14 @@ def training_curves(history: Sequence[dict], epochs: int | None = None,
                 line=dict(color=TEST, width=2, dash="dot"),
                 hovertemplate=f"test {metric}: %{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}<extra></extra>",
             ), row=1, col=col)
-    _epoch_axis(fig, last_epoch)
+    if batches:
+        last_epoch = max(last_epoch, max(int(b["epoch"]) for b in batches))
+        _batch_traces(fig, batches, blew_up)
+        if _log_scale(batches):
+            fig.update_yaxes(type="log", title_text="log scale", row=1, col=1)
+    _epoch_axis(fig, last_epoch, start=0 if batches else 0.5)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    if not history:
+    if not history and not batches:
         # Empty axes would look broken: give them a sensible range and say what is coming. Plotly
         # draws a subplot's axes only when it holds a trace, so each gets an empty one.
         for col in (1, 2):

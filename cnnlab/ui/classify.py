@@ -20,6 +20,9 @@ from cnnlab.ui.state import choices
 
 CANVAS_SIZE = 280  # 10x MNIST's 28: big enough to draw on with a mouse or a finger
 INK, PAPER = "#FFFFFF", "#000000"  # white on black, like MNIST (the canvas's own default is black on see-through)
+# Photo models (CIFAR-10) know colour photos, not white strokes on black: a coloured pen on a coloured
+# background, both chosen by the student (a plane on blue sky, a frog on green grass...).
+PHOTO_INK, PHOTO_PAPER = "#8B4513", "#87CEEB"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 DRAWING = "classify_drawing"  # key in choices().extra: the last drawing, kept across page switches and reloads
 OTHER_BARS = "#c7c7c7"
@@ -32,32 +35,70 @@ INVERT_CHOICES = {"invert if light": "auto", "invert": True, "don't invert": Fal
 
 # --- The drawing ----------------------------------------------------------------------------------
 
-def canvas_key() -> str:
-    """The canvas component's key: a new one (after Clear) mounts a fresh, empty canvas."""
-    return f"canvas_drawing_{st.session_state.setdefault('canvas_version', 0)}"
+@dataclass(frozen=True)
+class CanvasLook:
+    """How the canvas looks for a model: its pen and background colours and what to say about them."""
+
+    ink: str
+    paper: str
+    caption: str
 
 
-def initial_drawing() -> dict | None:
+def canvas_look(style: str) -> CanvasLook:
+    """The canvas for a model's kind of pictures: white on black for MNIST and Fashion-MNIST (that is
+    how their pictures are), the student's colours for a photo model."""
+    if style == "photo":
+        ink = st.session_state.get("ink_colour", PHOTO_INK)
+        paper = st.session_state.get("paper_colour", PHOTO_PAPER)
+        return CanvasLook(ink, paper, "This network learned from small colour photos, so draw in colour on a "
+                                      "coloured background: a brown horse on green grass, a plane on blue sky. "
+                                      "Changing the background starts a new drawing.")
+    if style == "fashion":
+        return CanvasLook(INK, PAPER, "White on black, like Fashion-MNIST's pictures (light clothes on a black "
+                                      "background): draw the outline of a piece of clothing, then fill it in.")
+    return CanvasLook(INK, PAPER, "White ink on black, like MNIST.")
+
+
+def colour_pickers() -> None:
+    """The pen and background colours of a photo model's canvas (read by canvas_look on the next run)."""
+    st.color_picker("Pen", PHOTO_INK, key="ink_colour", help="The colour you draw with.")
+    st.color_picker("Background", PHOTO_PAPER, key="paper_colour",
+                    help="The colour of the empty canvas; changing it starts a new drawing.")
+
+
+def canvas_key(paper: str = PAPER) -> str:
+    """The canvas component's key: a new one (after Clear, or on a new background) mounts a fresh canvas."""
+    version = st.session_state.setdefault("canvas_version", 0)
+    return f"canvas_drawing_{version}" if paper == PAPER else f"canvas_drawing_{version}_{paper.lstrip('#')}"
+
+
+def _saved(paper: str) -> dict | None:
+    """The drawing kept from an earlier visit, if it was made on this background."""
+    saved = choices().extra.get(DRAWING)
+    return saved if saved is not None and saved.get("paper", PAPER) == paper else None
+
+
+def initial_drawing(paper: str = PAPER) -> dict | None:
     """What the canvas starts with when it is mounted: the drawing saved before the student left
     the page (or the Draw tab, or reloaded), so nothing drawn is lost. Fixed while it stays mounted:
     a changed initial drawing would make the canvas reload and forget its undo history."""
-    key = canvas_key()
+    key = canvas_key(paper)
     if key not in st.session_state:  # not rendered in the last run: it is being mounted now
-        saved = choices().extra.get(DRAWING)
+        saved = _saved(paper)
         st.session_state.canvas_initial = saved["json"] if saved else None
     return st.session_state.get("canvas_initial")
 
 
-def drawn_picture(json_data: dict | None, image_data: np.ndarray | None) -> np.ndarray | None:
+def drawn_picture(json_data: dict | None, image_data: np.ndarray | None, paper: str = PAPER) -> np.ndarray | None:
     """The canvas's RGBA picture, or None when nothing is drawn; remembers it for the next mount.
 
     A freshly mounted canvas shows its initial drawing but sends no picture until the next stroke,
     so the saved picture stands in for it while the drawing is still the saved one."""
     extra = choices().extra
-    saved = extra.get(DRAWING)
+    saved = _saved(paper)
     if image_data is not None:
         if _objects(json_data):
-            extra[DRAWING] = {"json": json_data, "image": image_data}
+            extra[DRAWING] = {"json": json_data, "image": image_data, "paper": paper}
         else:
             extra.pop(DRAWING, None)
         return image_data if _objects(json_data) else None

@@ -12,7 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from cnnlab.architectures import ACTIVATIONS, LAYER_TYPES, LayerRow, Param, ShapeCheck, default_layer
+from cnnlab.architectures import (ACTIVATIONS, LAYER_TYPES, LayerRow, Param, ShapeCheck, default_layer,
+                                  where_to_insert)
 from cnnlab.charts.network import format_shape
 from cnnlab.ui.state import choices
 
@@ -59,11 +60,18 @@ def _remove(position: int) -> None:
         stack_changed()
 
 
+FITS = "fits"  # the "Where" menu's first choice: where a layer of that kind can go
+
+
 def _add() -> None:
     layers = _layers()
-    where = st.session_state.get("add_layer_position", "end")
-    position = len(layers) if where == "end" or not isinstance(where, int) else min(where - 1, len(layers))
-    layers.insert(position, default_layer(st.session_state.add_layer_type))
+    layer_type = st.session_state.add_layer_type
+    where = st.session_state.get("add_layer_position", FITS)
+    if isinstance(where, int):
+        position = min(where - 1, len(layers))
+    else:
+        position = len(layers) if where == "end" else where_to_insert(layers, layer_type)
+    layers.insert(position, default_layer(layer_type))
     stack_changed()
 
 
@@ -151,7 +159,10 @@ def layer_editor(check: ShapeCheck) -> None:
         type_col, where_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
         layer_type = type_col.selectbox("Layer type", list(LAYER_TYPES), key="add_layer_type",
                                         format_func=lambda t: LAYER_TYPES[t].label)
-        where_col.selectbox("Where", ["end", *range(1, len(layers) + 1)], key="add_layer_position",
-                            format_func=lambda p: "at the end" if p == "end" else f"before layer {p}")
+        fits = where_to_insert(layers, layer_type) + 1
+        fits_label = f"where it fits ({'at the end' if fits > len(layers) else f'before layer {fits}'})"
+        where_col.selectbox("Where", [FITS, "end", *range(1, len(layers) + 1)], key="add_layer_position",
+                            format_func=lambda p: fits_label if p == FITS else "at the end" if p == "end"
+                            else f"before layer {p}")
         button_col.button("Add layer", key="add_layer", icon=":material/add:", on_click=_add, width="stretch")
         st.caption(LAYER_TYPES[layer_type].explanation)

@@ -6,7 +6,7 @@ import sys
 
 import streamlit as st
 
-from cnnlab.ui.state import choices
+from cnnlab.ui.state import choices, remember_choices, remember_lab_in_browser
 
 
 def page_header(title: str, intro: str) -> None:
@@ -81,6 +81,9 @@ def sidebar_status() -> None:
 
     adopt_latest_run()  # a training that ended while another page was open is the current model now
     note_trained_run()  # the lesson checks read this lab's own runs
+    # app.py saves the lab's choices after every run; this also covers a page run on its own (AppTest)
+    # and what the callbacks of this run's click changed, before anything can go wrong.
+    remember_choices()
     chosen = choices()
     with st.sidebar:
         st.markdown("**Working with**")
@@ -97,3 +100,9 @@ def sidebar_status() -> None:
             with share:
                 st.markdown("A link that opens a fresh lab with this set-up for each student.")
                 share_panel()
+        remember_lab_in_browser()
+    if st.session_state.pop("lab_copied_from_link", False):
+        st.info("You opened a link to someone else's lab, so this is **your own lab**, set up like theirs (the "
+                "same pictures, network and training settings). What you change and train here is yours; their "
+                "lab, runs and trainings stay as they were. The page address now points to your lab.",
+                icon=":material/content_copy:")

@@ -24,7 +24,6 @@ from cnnlab.ui.state import choices, lab_id
 
 PROGRESS_KEY = "lessons"
 DRAWINGS_KEY = "lesson_drawings"
-TRAINED_KEY = "trained_runs"
 MAX_DRAWINGS_KEPT = 30
 PAGE_NAMES = {"pages/data.py": "Data", "pages/model.py": "Model", "pages/train.py": "Train",
               "pages/runs.py": "Runs", "pages/inspect.py": "Inspect", "pages/classify.py": "Classify"}
@@ -52,18 +51,18 @@ def progress() -> dict[str, Any]:
 # --- Evidence ----------------------------------------------------------------------------------
 
 def note_trained_run() -> None:
-    """Remember the run of this lab's latest training, so the checks know which runs are its own."""
+    """Tag this lab's newest run with the lesson open when it was started (the board filters by it)."""
+    from cnnlab.board import note_lesson
     from cnnlab.training import job_registry
 
-    from cnnlab.board import note_run
-
     job = job_registry().latest(lab_id())
-    if job is not None:
-        trained = choices().extra.setdefault(TRAINED_KEY, [])
-        if job.run_id not in trained:
-            trained.append(job.run_id)
-            current = open_lesson_step()
-            note_run(job.run_id, lab_id(), current[0].id if current else None)  # for the class board
+    # Only while it trains: a run finished before the lesson was opened is not the lesson's.
+    if job is None or job.done or st.session_state.get("lesson_tagged_run") == job.run_id:
+        return
+    st.session_state["lesson_tagged_run"] = job.run_id
+    current = open_lesson_step()
+    if current is not None:
+        note_lesson(job.run_id, current[0].id)
 
 
 def lab_runs(lab: str | None = None) -> list:
@@ -71,8 +70,7 @@ def lab_runs(lab: str | None = None) -> list:
     from cnnlab.runs import list_runs
 
     lab = lab or lab_id()
-    trained = set(choices().extra.get(TRAINED_KEY, ()))
-    return [run for run in list_runs() if run.run_id in trained or getattr(run, "lab", None) == lab]
+    return [run for run in list_runs() if run.lab == lab]
 
 
 def record_drawing(record: dict) -> None:

@@ -3,18 +3,32 @@
 Streamlit forgets `st.session_state` when the browser tab is reloaded, but a class must not
 lose a training or its choices to an accidental F5. So each lab session gets an id kept in the
 page address (`?lab=...`, which survives reloads), and the choices live in a process-wide
-store under that id. Widget values can stay in `st.session_state`.
+store under that id, written to disk (cnnlab.labs) so that a server restart loses nothing.
+Widget values can stay in `st.session_state`.
+
+The address alone is not a key to a lab: each browser remembers in a cookie which labs it
+owns. Anyone else opening the address (a link the teacher projected, a student's link shared
+with a neighbour) gets a fresh lab of their own, set up like the one shared (dataset, network,
+layer stack, training settings) but without its runs, trainings or drawings.
 """
 from __future__ import annotations
 
+import copy
+import json
+import logging
 import threading
-import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
 
 from cnnlab.datasets import DEFAULT_DATASET
+from cnnlab.labs import is_lab_id, lab_saved, load_lab, new_lab_id, save_lab
+
+LAB_COOKIE = "cnnlab_labs"  # the labs this browser owns, newest first, separated by dots
+MAX_LABS_IN_COOKIE = 20
+COOKIE_DAYS = 365
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,27 +46,149 @@ class LabChoices:
     extra: dict = field(default_factory=dict)  # page-specific things worth keeping across reloads
 
 
+# Kept on disk, and restored when a lab is first seen (besides every JSON-ready entry of `extra`).
+SAVED_FIELDS = ("dataset", "architecture", "custom_layers", "run_id", "image_size", "channels")
+_FIELD_TYPES = {"dataset": (str,), "architecture": (str,), "custom_layers": (list, type(None)),
+                "run_id": (str, type(None)), "image_size": (int,), "channels": (int, type(None))}
+# A lab opened from someone else's link starts with a copy of these: the set-up, not the work.
+SETUP_FIELDS = ("dataset", "architecture", "custom_layers", "image_size", "channels")
+SETUP_EXTRA = ("train_settings", "folder_path", "folder_shapes")
+
+
+def _jsonable(value) -> bool:
+    try:
+        json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def saved_form(chosen: LabChoices) -> dict:
+    """The lab's choices as plain JSON values (drawings and pictures, held as arrays, are left out)."""
+    data = {name: getattr(chosen, name) for name in SAVED_FIELDS}
+    data["extra"] = {key: value for key, value in chosen.extra.items() if _jsonable(value)}
+    return data
+
+
+def from_saved_form(data: dict) -> LabChoices:
+    """LabChoices from `saved_form`'s output; a value of the wrong kind keeps its default."""
+    chosen = LabChoices()
+    for name in SAVED_FIELDS:
+        value = data.get(name, getattr(chosen, name))
+        if isinstance(value, _FIELD_TYPES[name]) and not isinstance(value, bool):
+            setattr(chosen, name, value)
+    if chosen.custom_layers is not None and not all(isinstance(layer, dict) for layer in chosen.custom_layers):
+        chosen.custom_layers = None
+    if isinstance(data.get("extra"), dict):
+        chosen.extra = dict(data["extra"])
+    return chosen
+
+
+def setup_copy(chosen: LabChoices) -> LabChoices:
+    """A new lab's choices, set up like `chosen`: same data, network and settings, no runs or drawings."""
+    fresh = LabChoices(**{name: copy.deepcopy(getattr(chosen, name)) for name in SETUP_FIELDS})
+    fresh.extra = {key: copy.deepcopy(chosen.extra[key]) for key in SETUP_EXTRA if key in chosen.extra}
+    return fresh
+
+
 @st.cache_resource
-def _lab_store() -> tuple[dict[str, LabChoices], threading.Lock]:
-    return {}, threading.Lock()
+def _lab_store() -> tuple[dict[str, LabChoices], threading.Lock, dict[str, str]]:
+    """Every lab's choices, a lock, and the text last saved of each lab (so unchanged labs are not rewritten)."""
+    return {}, threading.Lock(), {}
+
+
+def choices_for(lab: str) -> LabChoices:
+    """The choices of the lab session `lab`: from memory, else as saved on disk (after a server
+    restart), else defaults."""
+    store, lock, saved = _lab_store()
+    with lock:
+        if lab not in store:
+            data = load_lab(lab)
+            store[lab] = from_saved_form(data) if data is not None else LabChoices()
+            if data is not None:
+                saved[lab] = json.dumps(saved_form(store[lab]), sort_keys=True)
+        return store[lab]
+
+
+def remember_choices(lab: str | None = None) -> None:
+    """Write the lab's choices to disk if they changed since last written. app.py calls it after
+    every run of a page, whatever the page changed; a folder that cannot be written only costs
+    the choices at the next restart (logged), never the page."""
+    lab = lab or st.session_state.get("lab_id")
+    store, lock, saved = _lab_store()
+    with lock:
+        chosen = store.get(lab) if lab else None
+        if chosen is None:
+            return
+        data = saved_form(chosen)
+        text = json.dumps(data, sort_keys=True)
+        if saved.get(lab) == text:
+            return
+        try:
+            save_lab(lab, data)
+        except OSError as error:
+            log.warning("Could not save the choices of lab %s: %s", lab, error)
+            return
+        saved[lab] = text
+
+
+def _lab_known(lab: str) -> bool:
+    store, lock, _ = _lab_store()
+    with lock:
+        if lab in store:
+            return True
+    return lab_saved(lab)
+
+
+def browser_labs() -> list[str]:
+    """The labs this browser owns, from its cookie as it was when the page was opened."""
+    raw = st.context.cookies.get(LAB_COOKIE) or ""
+    return [lab for lab in raw.split(".") if is_lab_id(lab)]
+
+
+def _open_lab(asked: str) -> str:
+    """The lab this browser session works in, given the one its address asks for."""
+    if is_lab_id(asked) and asked in browser_labs():
+        return asked  # the owner, back after a reload or from a bookmark
+    lab = new_lab_id()
+    if is_lab_id(asked) and _lab_known(asked):
+        # Someone else's lab: theirs stays theirs; this browser gets its own, set up the same way.
+        copied = setup_copy(choices_for(asked))
+        store, lock, _ = _lab_store()
+        with lock:
+            store[lab] = copied
+        st.session_state["lab_copied_from_link"] = True
+    return lab
 
 
 def lab_id() -> str:
-    """This browser session's id, kept in the address so that a reload finds it again."""
+    """This browser session's lab id, kept in the address so that a reload finds it again."""
     if "lab_id" not in st.session_state:
-        from_address = st.query_params.get("lab", "")
-        st.session_state.lab_id = from_address if from_address.isalnum() and len(from_address) <= 32 \
-            else uuid.uuid4().hex[:12]
+        st.session_state.lab_id = _open_lab(st.query_params.get("lab", ""))
     if st.query_params.get("lab") != st.session_state.lab_id:
         st.query_params["lab"] = st.session_state.lab_id
     return st.session_state.lab_id
 
 
-def choices_for(lab: str) -> LabChoices:
-    """The choices of the lab session `lab` (created with defaults the first time)."""
-    store, lock = _lab_store()
-    with lock:
-        return store.setdefault(lab, LabChoices())
+def remember_lab_in_browser() -> None:
+    """Add this lab to the browser's cookie of owned labs (unless it is there already).
+
+    Cookies can only be set by the browser: a tiny script does it. It merges with the cookie as
+    it is at that moment, so two tabs opening labs at once both keep theirs."""
+    lab = lab_id()
+    if lab in browser_labs() or not is_lab_id(lab):
+        return
+    script = (
+        "<script>(() => {"
+        f"const name = '{LAB_COOKIE}', lab = '{lab}';"
+        "const found = document.cookie.split('; ').find(c => c.startsWith(name + '='));"
+        "const old = found ? found.slice(name.length + 1).split('.') : [];"
+        "const labs = [lab, ...old.filter(x => /^[0-9a-f]{24}$/.test(x) && x !== lab)]"
+        f".slice(0, {MAX_LABS_IN_COOKIE});"
+        f"document.cookie = name + '=' + labs.join('.') + '; path=/; max-age={COOKIE_DAYS * 86400}; SameSite=Lax';"
+        "})();</script>"
+    )
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def choices() -> LabChoices:

@@ -17,7 +17,7 @@ from cnnlab.charts.training import FIRST_POINT_NOTE, training_curves
 from cnnlab.curves import read_curves
 from cnnlab.runs import Run
 from cnnlab.training import LR_SCHEDULES, TrainConfig, TrainingJob, job_registry
-from cnnlab.ui.state import choices, lab_id
+from cnnlab.ui.state import choices, lab_id, remember_choices
 
 POLL_SECONDS = 1.0
 SIDEBAR_POLL_SECONDS = 2.0
@@ -180,6 +180,7 @@ def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str
 
     values = {name: from_widget(name, st.session_state[key]) for name, key in SETTING_KEYS.items()}
     settings.update(values)
+    remember_choices()  # on disk at once: a restart before the next click keeps the new setting
     if not colour:
         values["augment_flip"] = False
     return values
@@ -257,7 +258,8 @@ def snapshot_from_run(run: Run) -> dict:
         "end": {"status": run.status, "message": run.message, "run_id": run.run_id,
                 "test_loss": run.test_loss, "test_accuracy": run.test_accuracy,
                 "seconds": run.seconds, "epochs_done": run.epochs_done},
-        "last_batch": None, "queue_position": None, "download": None, "stop_requested": False,
+        "last_batch": None, "batches": run.unfinished_epoch, "queue_position": None, "download": None,
+        "stop_requested": False,
     }
 
 
@@ -287,9 +289,10 @@ def run_view(snapshot: dict, num_classes: int, max_parallel: int = 1) -> None:
     epochs = int(snapshot["config"].get("epochs") or 1)
     end = snapshot["end"] or {}
     ended = status in ("finished", "stopped", "diverged", "failed", "interrupted")
+    batches = snapshot.get("batches") or []  # the epoch in progress, or the one cut short
     if ended:
         _outcome(snapshot)
-        if not history:
+        if not history and not batches:
             st.caption("No epoch finished, so there are no curves to show.")
             return
     else:
@@ -317,23 +320,39 @@ def run_view(snapshot: dict, num_classes: int, max_parallel: int = 1) -> None:
     # While training, the axis spans every planned epoch so the curves grow into it; afterwards
     # only the epochs done, so a stopped run's points are not squeezed into a corner.
     st.plotly_chart(training_curves(history, None if ended else epochs, test_loss=end.get("test_loss"),
-                                    test_accuracy=end.get("test_accuracy")))
-    if history:
-        st.caption("Each point is one epoch. Blue: the pictures it trains on; orange: the validation "
-                   "pictures it never trains on" + ("; dotted green: the test pictures, measured once at "
-                                                     "the end" if end.get("test_accuracy") is not None else "")
-                   + ". Loss going down and accuracy going up is learning; orange falling behind blue "
-                   "is memorising (overfitting).")
-    else:
-        st.caption(f"{FIRST_POINT_NOTE} Loss (how wrong the network is, on average) should then go down "
-                   "and accuracy (share of pictures it gets right) go up, epoch after epoch.")
+                                    test_accuracy=end.get("test_accuracy"), batches=batches,
+                                    blew_up=status == "diverged"))
+    st.caption(curves_caption(status, bool(history), bool(batches), end.get("test_accuracy") is not None))
     if ended:
         _reading(snapshot, num_classes)
 
 
+def curves_caption(status: str, has_epochs: bool, has_batches: bool, has_test: bool) -> str:
+    """What the training chart shows, in words, for each moment of a run."""
+    thin = ""
+    if has_batches and status == "diverged":
+        thin = (" The thin line is the last epoch batch by batch (a running average since the epoch began), up to "
+                "the red cross where the loss blew up; a loss that exploded is drawn on a log scale, where each "
+                "step up is ten times more.")
+    elif has_batches and status in ("stopped", "interrupted"):
+        thin = " The thin line is the epoch that was stopped, batch by batch, up to where it stopped."
+    elif has_batches:
+        thin = (" The thin line is the epoch in progress, batch by batch: the loss and accuracy so far in this "
+                "epoch (a running average), which becomes the epoch's point when it ends.")
+    if has_epochs:
+        return ("Each point is one epoch. Blue: the pictures it trains on; orange: the validation pictures it never "
+                "trains on" + ("; dotted green: the test pictures, measured once at the end" if has_test else "")
+                + ". Loss going down and accuracy going up is learning; orange falling behind blue is memorising "
+                "(overfitting)." + thin)
+    if has_batches:
+        return ("No epoch has finished yet." + thin + (" The first point appears when epoch 1 ends." if status not in
+                                                        ("diverged", "stopped", "interrupted", "failed") else ""))
+    return (f"{FIRST_POINT_NOTE} Loss (how wrong the network is, on average) should then go down and accuracy "
+            "(share of pictures it gets right) go up, epoch after epoch.")
+
+
 def _status_line(snapshot: dict, epochs: int, max_parallel: int) -> None:
     status = snapshot["status"]
-    batch = snapshot["last_batch"]
     if status == "queued":
         position = snapshot["queue_position"] or 1
         busy = "another training is" if max_parallel == 1 else f"{max_parallel} other trainings are"
@@ -351,25 +370,36 @@ def _status_line(snapshot: dict, epochs: int, max_parallel: int) -> None:
     elif status == "running":
         history = snapshot["history"]
         left = ""
-        if history:
+        if history and len(history) < epochs:
             # The last epoch's time, not the average: the first epoch also pays for preparing the network.
             seconds_left = (epochs - len(history)) * history[-1]["seconds"]
             left = f" About {duration(seconds_left)} left."
         st.info(f"Training: the network is learning.{left} You can switch pages or reload; training "
                 "goes on.", icon=":material/model_training:")
-        if batch and batch["epoch"] > len(history):
-            # Keras runs several batches per call and may count the last call's steps past the
-            # end of the epoch, so the count is capped at the number of batches.
-            done = min(batch["batch"], batch["batches"])
-            start = snapshot["start"] or {}
-            so_far = (f"now checking the {start['validation_images']:,} validation pictures"
-                      if done == batch["batches"] and start.get("validation_images")
-                      else f"this epoch so far: loss {batch['loss']:.3f}, accuracy {batch['accuracy']:.1%}")
-            st.progress(done / batch["batches"],
-                        text=f"Epoch {batch['epoch']} of {epochs}, batch {done:,} of "
-                             f"{batch['batches']:,} ({so_far})")
-        else:  # the next epoch has begun but has not reported a batch yet
-            st.progress(0.0, text=f"Epoch {current_epoch(snapshot)} of {epochs}: starting...")
+        value, text = progress_bar(snapshot, epochs)
+        st.progress(value, text=text)
+
+
+def progress_bar(snapshot: dict, epochs: int) -> tuple[float, str]:
+    """The progress bar of a running job: how full it is, and its text."""
+    history, batch = snapshot["history"], snapshot["last_batch"]
+    start = snapshot["start"] or {}
+    if len(history) >= epochs:
+        # Every epoch is done; the run is measured on the test pictures and saved before it ends.
+        test = f"the {start['test_images']:,} test pictures" if start.get("test_images") else "the test pictures"
+        return 1.0, (f"All {epochs} epoch{'s' if epochs != 1 else ''} done: now measuring the network on "
+                     f"{test} (never seen in training), then saving it...")
+    if batch and batch["epoch"] > len(history):
+        # Keras runs several batches per call and may count the last call's steps past the
+        # end of the epoch, so the count is capped at the number of batches.
+        done = min(batch["batch"], batch["batches"])
+        so_far = (f"now checking the {start['validation_images']:,} validation pictures"
+                  if done == batch["batches"] and start.get("validation_images")
+                  else f"this epoch so far: loss {batch['loss']:.3f}, accuracy {batch['accuracy']:.1%}")
+        return done / batch["batches"], (f"Epoch {batch['epoch']} of {epochs}, batch {done:,} of "
+                                         f"{batch['batches']:,} ({so_far})")
+    # The next epoch has begun but has not reported a batch yet.
+    return 0.0, f"Epoch {current_epoch(snapshot)} of {epochs}: starting..."
 
 
 def _outcome(snapshot: dict) -> None:

@@ -108,11 +108,11 @@ def chromium_executable() -> str:
 def app_server(chromium_executable) -> AppServer:
     """`streamlit run app.py` with empty folders and no network; yields its address."""
     home = Path(tempfile.mkdtemp(prefix="cnnlab-e2e-"))
-    for folder in ("home", "runs", "data", "keras"):
+    for folder in ("home", "runs", "data", "labs", "keras"):
         (home / folder).mkdir()
     port = _free_port()
     env = dict(os.environ, HOME=str(home / "home"), CNNLAB_RUNS_DIR=str(home / "runs"),
-               CNNLAB_DATA_DIR=str(home / "data"), KERAS_HOME=str(home / "keras"), CNNLAB_OFFLINE="1",
+               CNNLAB_DATA_DIR=str(home / "data"), CNNLAB_LABS_DIR=str(home / "labs"), KERAS_HOME=str(home / "keras"), CNNLAB_OFFLINE="1",
                TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1", CNNLAB_TEACHER_CODE=TEACHER_CODE)
     log_path = home / "streamlit.log"
     log = open(log_path, "w")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
+from urllib.parse import parse_qs, urlparse
 from pathlib import Path
 from typing import Callable
 
@@ -57,7 +57,7 @@ class Lab:
         self.base_url = base_url
         found = re.match(r"test_(\d+)_([a-z0-9]+)", node.name)
         self.number, self.scenario = (f"{int(found[1]):02d}", found[2]) if found else ("00", node.name)
-        self.lab_id = f"e2e{self.number}{uuid.uuid4().hex[:8]}"
+        self.lab_id: str | None = None  # the app gives each browser its own lab; read from the address
         self.steps = 0
         self.script_errors: list[str] = []  # uncaught JavaScript exceptions in the tab
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
@@ -161,9 +161,17 @@ class Lab:
     # --- Going places -----------------------------------------------------------------------------
 
     def open(self, page: str = "Home", timeout: float = 60) -> None:
-        """Load a page by its address, in this lab session (`?lab=`)."""
-        self.page.goto(f"{self.base_url}/{PAGE_PATHS[page]}?lab={self.lab_id}", wait_until="domcontentloaded")
+        """Load a page by its address, in this tab's lab (`?lab=`; the first time, the app makes a new
+        lab and puts it in the address, and this browser's cookie says the lab is its own)."""
+        query = f"?lab={self.lab_id}" if self.lab_id else ""
+        self.page.goto(f"{self.base_url}/{PAGE_PATHS[page]}{query}", wait_until="domcontentloaded")
         self._wait_for_page(page, timeout)
+        if self.lab_id is None:
+            self.lab_id = self.wait_until(self.address_lab, "the new lab's id in the page address", timeout=10)
+
+    def address_lab(self) -> str | None:
+        """The lab named in the page's address now."""
+        return parse_qs(urlparse(self.page.url).query).get("lab", [None])[0]
 
     def goto(self, page: str, timeout: float = 60, idle: bool = True) -> None:
         """Open a page by clicking its link in the sidebar's navigation, as a person would."""
