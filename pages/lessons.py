@@ -87,8 +87,8 @@ if setup_line:
     st.caption(f":material/settings: This step set up: {setup_line}.")
 st.markdown(step.text)
 if step.setup.page:
-    st.page_link(step.setup.page, label=f"Go to {ui.PAGE_NAMES.get(step.setup.page, 'the page')}",
-                 icon=ui.PAGE_ICONS.get(step.setup.page, ":material/arrow_forward:"))
+    st.page_link(step.setup.page, label=f"Go to {ui.page_name(step.setup.page)}",
+                 icon=ui.PAGE_ICONS.get(step.setup.page, ":material/school:"))
 
 result = ui.check_box(lesson, step)
 

@@ -41,7 +41,9 @@ def test_the_page_lists_every_lesson_with_no_progress_yet():
 
 def test_opening_a_step_applies_its_set_up_and_a_question_is_checked_with_feedback():
     lab, at = start("convolution")
-    assert "Step 1: Look at a network's layers" in [h.value for h in at.subheader]
+    assert "Step 1: Slide a kernel over a digit" in [h.value for h in at.subheader]
+    assert any(link.proto.page.endswith("learn_convolution.py") or "Convolution explorer" in link.proto.label
+               for link in at.get("page_link"))
     assert choices_for(lab).dataset == "mnist-sample" and choices_for(lab).architecture == "lenet5"
     at.button(key="next_step").click().run()
     radio = at.radio(key="answer_convolution_2")

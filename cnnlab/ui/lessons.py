@@ -147,6 +147,16 @@ def sidebar_lesson_line() -> None:
 
 # --- One step --------------------------------------------------------------------------------------
 
+def page_name(page: str) -> str:
+    """'pages/train.py' -> 'Train'; 'pages/learn_convolution.py' -> 'the Convolution explorer'."""
+    if page in PAGE_NAMES:
+        return PAGE_NAMES[page]
+    stem = page.removeprefix("pages/").removesuffix(".py")
+    if stem.startswith("learn_"):
+        return f"the {stem.removeprefix('learn_').replace('_', ' ').capitalize()} explorer"
+    return stem.replace("_", " ").capitalize()
+
+
 def describe_setup(step: Step) -> str:
     """What opening the step changed, in one line."""
     setup = step.setup
