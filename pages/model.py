@@ -14,7 +14,7 @@ from cnnlab.datasets import DEFAULT_DATASET, FOLDER_PREFIX, dataset_info
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.layer_editor import layer_editor, stack_changed
 from cnnlab.ui.layout import page_header, sidebar_status
-from cnnlab.ui.setups import hidden, locked
+from cnnlab.ui.setups import hidden, locked, picker
 from cnnlab.ui.state import choices, widget_default
 
 CUSTOM = "custom"
@@ -231,12 +231,7 @@ options = [*PRESETS, CUSTOM]
 if chosen.architecture not in options:
     chosen.architecture = FALLBACK_PRESET
 widget_default("preset_choice", chosen.architecture)
-if hidden("architecture"):  # a lesson or a teacher's link chose the network for this exercise
-    architecture = st.session_state["preset_choice"]
-    st.markdown(f"**Network:** {_network_label(architecture)} (chosen for this exercise)")
-else:
-    architecture = st.selectbox("Network", options, key="preset_choice", format_func=_network_label,
-                                on_change=_preset_changed, disabled=locked("architecture"))
+architecture = picker("architecture", "Network", options, "preset_choice", _network_label, _preset_changed)
 chosen.architecture = architecture
 
 if architecture == CUSTOM:

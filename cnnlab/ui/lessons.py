@@ -19,6 +19,7 @@ import streamlit as st
 from cnnlab.lessons import Lesson, Step, get_lesson, load_lessons
 from cnnlab.lessons.checks import CheckResult, Evidence, describe, evaluate, is_question
 from cnnlab.settings import CnnlabError
+from cnnlab.ui.runs import SETTING_NAMES
 from cnnlab.ui.setups import apply_setup, clear_controls
 from cnnlab.ui.state import choices, lab_id
 
@@ -30,10 +31,9 @@ PAGE_NAMES = {"pages/data.py": "Data", "pages/model.py": "Model", "pages/train.p
 PAGE_ICONS = {"pages/data.py": ":material/photo_library:", "pages/model.py": ":material/account_tree:",
               "pages/train.py": ":material/model_training:", "pages/runs.py": ":material/history:",
               "pages/inspect.py": ":material/visibility:", "pages/classify.py": ":material/draw:"}
-CONTROL_NAMES = {"dataset": "the dataset", "architecture": "the network", "layers": "the layers",
-                 "optimizer": "optimizer", "learning_rate": "learning rate", "lr_schedule": "learning-rate schedule",
-                 "batch_size": "batch size", "epochs": "epochs", "validation_split": "validation split",
-                 "seed": "seed", "augment_shift": "random shifts", "augment_flip": "flips"}
+# What each control is called on the page (the training settings as the Runs page names them).
+CONTROL_NAMES = {**SETTING_NAMES, "dataset": "the dataset", "architecture": "the network", "layers": "the layers",
+                 "epochs": "epochs"}
 
 
 def step_key(lesson: Lesson, step: Step) -> str:

@@ -59,3 +59,14 @@ def locked(control: str) -> bool:
 def restricted_controls() -> tuple[list[str], list[str]]:
     controls = choices().extra.get(CONTROLS_KEY, {})
     return list(controls.get("hide", [])), list(controls.get("lock", []))
+
+
+def picker(control: str, label: str, options: list, key: str, format_func, on_change):
+    """The Data and Model pages' main choice: a selectbox, locked if the lesson or link locks it, or,
+    if it hides it, just the choice as text."""
+    if hidden(control):
+        value = st.session_state[key]
+        st.markdown(f"**{label}:** {format_func(value)} (chosen for this exercise)")
+        return value
+    return st.selectbox(label, options, key=key, format_func=format_func, on_change=on_change,
+                        disabled=locked(control))
