@@ -5,9 +5,17 @@ from .helpers import SIDEBAR
 
 
 def share_popover(lab):
+    """Open the sidebar's share popover; its content is built by the rerun that opening it starts."""
     lab.page.locator(".st-key-share_popover button").first.click()
+    lab.wait_for(lab.widget("share_hide"), "the share popover's controls", timeout=60)
     lab.wait_idle()
     return lab.wait_for(lab.page.locator('[data-testid="stPopoverBody"]'), "the share popover")
+
+
+def close_popover(lab) -> None:
+    lab.page.keyboard.press("Escape")
+    lab.wait_until(lambda: not lab.page.locator('[data-testid="stPopoverBody"]').count(), "the popover closed")
+    lab.wait_idle()
 
 
 def pick_in_multiselect(lab, key: str, option: str) -> None:
@@ -47,6 +55,9 @@ def test_10_teacher_link_hidden_controls_and_projector(lab, another_lab):
     teacher.wait_until(lambda: teacher.page.evaluate("navigator.clipboard.readText()") == url,
                        "the link copied to the clipboard", timeout=10)
     teacher.shot("share-popover")
+    close_popover(teacher)
+    teacher.check(teacher.widget("epochs_input").locator("input").input_value() == "2",
+                  "the teacher's own settings changed while sharing", "teacher-settings")
 
     student = another_lab("student")
     student.page.goto(url, wait_until="domcontentloaded")
