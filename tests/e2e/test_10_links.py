@@ -19,10 +19,13 @@ def close_popover(lab) -> None:
 
 
 def pick_in_multiselect(lab, key: str, option: str) -> None:
+    if not lab.widget(key).count() or not lab.widget(key).first.is_visible():  # the popover closed: reopen it
+        share_popover(lab)
     box = lab.wait_for(lab.widget(key), f"the {key} multiselect")
     lab._open_list(box, key)
     lab.page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
-    lab.page.keyboard.press("Escape")
+    # Close the list by clicking the popover's own text: Escape would close the popover too.
+    lab.page.locator('[data-testid="stPopoverBody"]').get_by_text("A link that opens").click()
     lab.wait_idle()
 
 
@@ -46,7 +49,8 @@ def test_10_teacher_link_hidden_controls_and_projector(lab, another_lab):
     popover = share_popover(teacher)
     pick_in_multiselect(teacher, "share_hide", "optimizer")
     pick_in_multiselect(teacher, "share_hide", "seed")
-    popover = share_popover(teacher) if not teacher.page.locator('[data-testid="stPopoverBody"]').count() else popover
+    if not teacher.page.locator('[data-testid="stPopoverBody"]').count():
+        popover = share_popover(teacher)
     url = shown_link(teacher, popover)
     teacher.check("arch=fast-cnn" in url and "epochs=2" in url and "optimizer_hide=1" in url and "seed_hide=1" in url
                   and "lab=" not in url, f"the link does not carry the set-up (or leaks the lab): {url}", "link")
