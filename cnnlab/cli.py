@@ -7,6 +7,7 @@
     runs [--json]                     saved runs
     predict --run ID IMAGE...         each image's class ("blank" / "not sure" when the app would
                                       say so) and its three likeliest classes
+    export --run ID --out DIR         the model, a plain-Keras train.py, its notebook and run.json
 
 Mistakes (unknown names, missing data, impossible models, unreadable images) print one line on
 stderr and exit with status 2; they never print a traceback.
@@ -190,6 +191,13 @@ def cmd_predict(args) -> None:
               f"{r['image']}: {r['verdict']} — {r['reason']}")
 
 
+def cmd_export(args) -> None:
+    from cnnlab.export import export_to_folder
+
+    for path in export_to_folder(args.run, args.out):
+        print(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cnnlab.datasets import DEFAULT_DATASET
     from cnnlab.inference import DEFAULT_THRESHOLD
@@ -235,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"say a class only when it has at least this probability (default {DEFAULT_THRESHOLD})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("export", help="write a run's model, a plain-Keras train.py, a notebook and run.json")
+    p.add_argument("--run", required=True, help="run id (see `runs`)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write them to (new or empty)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

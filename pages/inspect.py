@@ -22,6 +22,7 @@ from cnnlab.inference import Classifier
 from cnnlab.runs import Run, load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.training import TrainConfig
+from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.models import current_classifier
 from cnnlab.ui.state import choices
@@ -413,7 +414,9 @@ if clf is None:
 run = load_run(choices().run_id)
 saved_at = run.model_path.stat().st_mtime
 accuracy_text = f", test accuracy {run.test_accuracy:.1%}" if run.test_accuracy is not None else ""
-st.caption(f"Model: {run.title}: {run.epochs_done} epoch{'s' if run.epochs_done != 1 else ''}{accuracy_text}.")
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption(f"Model: {run.title}: {run.epochs_done} epoch{'s' if run.epochs_done != 1 else ''}{accuracy_text}.")
+    export_button(run, key="export_inspect_button")
 
 data = load_test_set(run)
 probs_all, predict_seconds = None, 0.0

@@ -7,6 +7,7 @@ from cnnlab.curves import read_curves, settings_that_differ
 from cnnlab.runs import ACTIVE_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.training import job_registry
+from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices
 from cnnlab.ui.training import duration
@@ -152,6 +153,7 @@ elif run.status in ACTIVE_STATUSES:
 else:
     st.caption("This run has no curves: it ended before its first epoch did.")
 
+export_button(run, key="export_run_button")  # take it home: model, train.py, notebook, run.json
 actions = st.columns([2, 2, 3])
 actions[0].button("Use as the current model", key="use_run_button", icon=":material/check:",
                   on_click=use_as_current, args=(run.run_id,),
