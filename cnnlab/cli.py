@@ -8,6 +8,7 @@
     predict --run ID IMAGE...         each image's class ("blank" / "not sure" when the app would
                                       say so) and its three likeliest classes
     export --run ID --out DIR         the model, a plain-Keras train.py, its notebook and run.json
+    import FILE [--dataset D]         a .keras model trained elsewhere, as a new run (prints its id)
 
 Mistakes (unknown names, missing data, impossible models, unreadable images) print one line on
 stderr and exit with status 2; they never print a traceback.
@@ -198,6 +199,18 @@ def cmd_export(args) -> None:
         print(path)
 
 
+def cmd_import(args) -> None:
+    from cnnlab.model_import import import_model
+
+    run = import_model(args.file, dataset=args.dataset)
+    if args.json:
+        _print_json({"run_id": run.run_id, "dataset": run.config["dataset"], "parameters": run.parameters,
+                     "test_accuracy": run.test_accuracy, "message": run.message})
+        return
+    print(run.run_id)
+    print(run.message, file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cnnlab.datasets import DEFAULT_DATASET
     from cnnlab.inference import DEFAULT_THRESHOLD
@@ -248,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", required=True, help="run id (see `runs`)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write them to (new or empty)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="check a .keras model file and save it as a new run")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dataset", help="the dataset it was trained on (default: the first that fits its shape)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
     return parser
 
 
