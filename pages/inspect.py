@@ -25,6 +25,7 @@ from cnnlab.training import TrainConfig
 from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.models import current_classifier
+from cnnlab.ui.probes import show_probes
 from cnnlab.ui.state import choices
 from cnnlab.ui.widgets import image_grid, show_error
 
@@ -430,8 +431,8 @@ if data is not None:
 
 drawing = usable_drawing(clf)
 # Coming from Classify with a drawing, the first thing to see is what each layer makes of it.
-kernels_tab, maps_tab, why_tab, confusion_tab, mistakes_tab = st.tabs(
-    ["Kernels", "Feature maps", "Why this class?", "Confusion matrix", "Most confident mistakes"],
+kernels_tab, maps_tab, why_tab, probe_tab, confusion_tab, mistakes_tab = st.tabs(
+    ["Kernels", "Feature maps", "Why this class?", "Move and turn it", "Confusion matrix", "Most confident mistakes"],
     default="Feature maps" if drawing is not None else None)
 with kernels_tab:
     show_kernels(clf)
@@ -443,6 +444,11 @@ with maps_tab:
         show_feature_maps(run, clf, picked[0], saved_at)
 with why_tab:
     show_explanation(run, clf, picked, picked_probs, saved_at)
+with probe_tab:
+    if picked is None:
+        st.info("Choose an image on the **Feature maps** tab first.", icon=":material/info:")
+    else:
+        show_probes(clf, *picked)
 with confusion_tab:
     if probs_all is None:
         st.info("The confusion matrix needs the test images of this model's dataset (see the message above).",
