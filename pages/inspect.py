@@ -24,6 +24,7 @@ from cnnlab.settings import CnnlabError
 from cnnlab.training import TrainConfig
 from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.excitation import show_excitation
 from cnnlab.ui.models import current_classifier
 from cnnlab.ui.probes import show_probes
 from cnnlab.ui.state import choices
@@ -431,8 +432,9 @@ if data is not None:
 
 drawing = usable_drawing(clf)
 # Coming from Classify with a drawing, the first thing to see is what each layer makes of it.
-kernels_tab, maps_tab, why_tab, probe_tab, confusion_tab, mistakes_tab = st.tabs(
-    ["Kernels", "Feature maps", "Why this class?", "Move and turn it", "Confusion matrix", "Most confident mistakes"],
+kernels_tab, maps_tab, why_tab, probe_tab, excite_tab, confusion_tab, mistakes_tab = st.tabs(
+    ["Kernels", "Feature maps", "Why this class?", "Move and turn it", "What excites a filter", "Confusion matrix",
+     "Most confident mistakes"],
     default="Feature maps" if drawing is not None else None)
 with kernels_tab:
     show_kernels(clf)
@@ -449,6 +451,13 @@ with probe_tab:
         st.info("Choose an image on the **Feature maps** tab first.", icon=":material/info:")
     else:
         show_probes(clf, *picked)
+with excite_tab:
+    if data is None:
+        st.info("Finding the pictures that excite a filter needs the test images of this model's dataset (see the "
+                "message above).", icon=":material/info:")
+    else:
+        show_excitation(run.run_id, saved_at, clf, data.x_test, data.y_test, run.config["dataset"],
+                        layer_descriptions(run))
 with confusion_tab:
     if probs_all is None:
         st.info("The confusion matrix needs the test images of this model's dataset (see the message above).",
