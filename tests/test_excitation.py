@@ -51,3 +51,15 @@ def test_wrong_layers_and_filters_are_named(model_and_pictures):
         excitation.layer_peaks(model, x, "dense1")
     with pytest.raises(InspectionError, match="filter 5 does not exist: this layer has 4 filters"):
         excitation.strongest(excitation.layer_peaks(model, x, "conv1"), 4)
+
+
+def test_the_inspect_tab_shows_nine_pictures_and_the_probe_tab_its_sweep(trained_run):
+    from conftest import open_app_page
+
+    at = open_app_page("pages/inspect.py", "excite-tab", run_id=trained_run.run_id)
+    pictures = [caption for image in at.get("image") for caption in image.captions]
+    assert len([c for c in pictures if c.startswith("#") and "strongest response" in c]) == 9
+    captions = [c.value for c in at.caption]
+    assert any("where filter 1 of conv1 responds most" in c for c in captions)
+    assert any(c.startswith("The network still reads") or "does not give" in c for c in captions)
+    assert not at.exception and not at.error
