@@ -28,6 +28,7 @@ from cnnlab.ui.excitation import show_excitation
 from cnnlab.ui.models import current_classifier
 from cnnlab.ui.probes import show_probes
 from cnnlab.ui.state import choices
+from cnnlab.ui.timelapse import show_timelapse
 from cnnlab.ui.widgets import image_grid, show_error
 
 CHANNELS_PER_PAGE = 16  # feature maps shown at once for one layer
@@ -432,9 +433,9 @@ if data is not None:
 
 drawing = usable_drawing(clf)
 # Coming from Classify with a drawing, the first thing to see is what each layer makes of it.
-kernels_tab, maps_tab, why_tab, probe_tab, excite_tab, confusion_tab, mistakes_tab = st.tabs(
-    ["Kernels", "Feature maps", "Why this class?", "Move and turn it", "What excites a filter", "Confusion matrix",
-     "Most confident mistakes"],
+kernels_tab, maps_tab, why_tab, probe_tab, excite_tab, lapse_tab, confusion_tab, mistakes_tab = st.tabs(
+    ["Kernels", "Feature maps", "Why this class?", "Move it", "Excites a filter", "Watch it learn",
+     "Confusion matrix", "Most confident mistakes"],
     default="Feature maps" if drawing is not None else None)
 with kernels_tab:
     show_kernels(clf)
@@ -458,6 +459,8 @@ with excite_tab:
     else:
         show_excitation(run.run_id, saved_at, clf, data.x_test, data.y_test, run.config["dataset"],
                         layer_descriptions(run))
+with lapse_tab:
+    show_timelapse(run, saved_at)
 with confusion_tab:
     if probs_all is None:
         st.info("The confusion matrix needs the test images of this model's dataset (see the message above).",

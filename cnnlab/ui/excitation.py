@@ -1,4 +1,4 @@
-"""The Inspect page's "What excites a filter" tab: pick a layer and a filter, see the 9 test
+"""The Inspect page's "Excites a filter" tab: pick a layer and a filter, see the 9 test
 pictures that excite it most with its feature map laid over each (cnnlab.excitation)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Inspect page's "Move and turn it" tab: sliders that change the picture as a hand or a camera
+"""The Inspect page's "Move it" tab: sliders that change the picture as a hand or a camera
 would, the probabilities updating at once, and a sweep chart showing where the network stops
 recognising it (cnnlab.probes does the work)."""
 from __future__ import annotations

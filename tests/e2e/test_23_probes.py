@@ -19,7 +19,7 @@ def test_23_probes_rotate(lab):
     if "There is no trained model yet" in lab.text():
         train_run(lab, epochs=1, batch_size=128)
         lab.goto("Inspect")
-    _open_tab(lab, "Move and turn it")
+    _open_tab(lab, "Move it")
     before = lab.wait_until(lambda: STATE.search(lab.text()), "the probe's line 'X has N% (it had M% unchanged)'", 60)
     lab.check(before[2] == before[3], f"unchanged, the probe already differs: {before[0]!r}", "unchanged")
     lab.shot("probe-unchanged")
