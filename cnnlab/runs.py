@@ -87,6 +87,8 @@ class Run:
     def title(self) -> str:
         """Short label for menus and chart legends, e.g. 'lenet5 on mnist-sample, lr 0.001 (#3f2a)'."""
         c = self.config
+        if c.get("imported"):  # trained elsewhere: no learning rate or batch size to tell
+            return f"{c.get('source_file', 'model')} (imported) on {c.get('dataset', '?')} (#{self.run_id[-4:]})"
         return (f"{c.get('architecture', '?')} on {c.get('dataset', '?')}, "
                 f"lr {c.get('learning_rate', '?')}, batch {c.get('batch_size', '?')} (#{self.run_id[-4:]})")
 

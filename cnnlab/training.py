@@ -355,11 +355,12 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
 def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
           should_stop: Callable[[], bool] | None = None, run: Run | None = None,
           progress: Callable[[int, int, str], None] | None = None,
-          callbacks: list | None = None) -> Run:
+          callbacks: list | None = None, timelapse: bool = True) -> Run:
     """Train a network as `config` says and save the run. Returns the saved run.
 
     `callbacks`: extra Keras callbacks, called after cnnlab's own (the benchmarks measure test
     accuracy after each epoch with one; time spent in them is not counted in epoch seconds).
+    `timelapse`: save snapshots for Inspect's "Watch it learn" (cnnlab.timelapse) with the run.
 
     Settings that cannot work (unknown dataset, impossible layer stack, bad numbers) raise
     CnnlabError before anything is saved. Once training has begun, nothing raises: the run ends
@@ -442,8 +443,14 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
         if should_stop():
             reporter.status, reporter.message = "stopped", "Stopped before the first epoch began."
         else:
+            snapshots = []
+            if timelapse:
+                from cnnlab.timelapse import make_recorder
+
+                snapshots.append(make_recorder(run.path, dataset.x_test, dataset.y_test, dataset.num_classes,
+                                               num_batches))
             training_model.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                               callbacks=[reporter, *(callbacks or [])], verbose=0, shuffle=False)
+                               callbacks=[reporter, *snapshots, *(callbacks or [])], verbose=0, shuffle=False)
         run.status, run.message = reporter.status, reporter.message
         if run.status in ("stopped", "diverged"):
             run.unfinished_epoch = list(this_epoch)  # what happened in the epoch cut short (where it blew up)

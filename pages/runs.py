@@ -7,7 +7,9 @@ from cnnlab.curves import read_curves, settings_that_differ
 from cnnlab.runs import ACTIVE_STATUSES, NotYourRun, check_lab_may_change, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.training import job_registry
+from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.model_import import import_section
 from cnnlab.ui.state import choices, lab_id
 from cnnlab.ui.training import curves_caption, duration
 from cnnlab.ui.widgets import show_error
@@ -63,6 +65,7 @@ page_header(
     "size, the number of epochs...), train again, and compare the curves here.",
 )
 
+import_section()  # a network trained elsewhere becomes a run (and the current model)
 runs = list_runs()
 if not runs:
     st.info("No saved runs yet. Train a network on the **Train** page; each training appears here.",
@@ -161,7 +164,8 @@ if run.message:
     (st.error if run.status in ("diverged", "failed") else st.info)(run.message)
 cols = st.columns(4)
 cols[0].metric("Status", run.status)
-cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}")
+cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}"
+               if not run.config.get("imported") else "elsewhere")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
 if run.history or run.unfinished_epoch:
@@ -173,12 +177,16 @@ if run.history or run.unfinished_epoch:
     if run.history:
         st.markdown("\n".join(f"- {note}" for note in
                                read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
+elif run.config.get("imported"):
+    st.caption("Imported: it was trained elsewhere, so there are no curves; its test accuracy was measured "
+               "here, on the test pictures of the dataset it was imported for.")
 elif run.status in ACTIVE_STATUSES:
     st.caption("Still training: its curves appear as its epochs end (watch it live on the Train page of "
                "the lab that started it).")
 else:
     st.caption("This run has no curves: it ended before its first epoch did.")
 
+export_button(run, key="export_run_button")  # take it home: model, train.py, notebook, run.json
 read_only = why_read_only(run)
 job = job_registry().find(run.run_id)
 training = (job is not None and not job.done) or run.status in ACTIVE_STATUSES
