@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from cnnlab.runs import Run, new_run_id
+from cnnlab.runs import Run, check_runs_folder, new_run_id
 from cnnlab.settings import CnnlabError, max_parallel_jobs
 
 Event = dict[str, Any]
@@ -360,6 +360,7 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
     should_stop = should_stop or (lambda: False)
     on_event = on_event or (lambda event: None)
     config.check()
+    check_runs_folder(writable=True)  # before minutes of loading and training, not after
     dataset = load_dataset(config.dataset, image_size=config.image_size, channels=config.channels,
                            progress=progress)
     layers = config.layer_stack()
@@ -388,10 +389,11 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
         if event["type"] == "epoch":
             run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
             run.seconds += event["seconds"]
-        on_event(event)
-        if event["type"] == "epoch":
-            run.save_model(trained_model())  # after every epoch: a killed run keeps what it learned
+            # Saved before it is reported: an epoch anyone has seen (a printed line, a point on a
+            # chart) is on disk, even if the program is killed the next moment.
+            run.save_model(trained_model())
             run.save()
+        on_event(event)
 
     try:
         import keras
@@ -557,8 +559,10 @@ class JobRegistry:
     def submit(self, owner: str, config: TrainConfig) -> TrainingJob:
         """Queue a training for `owner` and start it as soon as a slot is free.
 
-        Settings that cannot work are refused here, before anything is queued."""
+        Settings that cannot work, and a runs folder that cannot be written, are refused here,
+        before anything is queued."""
         config.check()
+        check_runs_folder(writable=True)
         job = TrainingJob(owner, config, self)
         with self._cond:
             self._jobs.append(job)

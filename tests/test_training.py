@@ -127,12 +127,13 @@ def test_runs_can_be_deleted_and_unknown_runs_give_a_clear_error():
         runs.load_run("../../etc")
 
 
-def test_a_damaged_run_folder_is_skipped_not_fatal():
+def test_a_damaged_run_folder_is_listed_as_damaged_not_fatal():
     run = train(tiny_config())
     broken = run.path.parent / "broken-run"
     broken.mkdir()
     (broken / "run.json").write_text("{not json")
-    assert [r.run_id for r in runs.list_runs()] == [run.run_id]
+    listed = {r.run_id: r for r in runs.list_runs()}
+    assert listed[run.run_id].status == "finished" and listed["broken-run"].status == "damaged"
     json.loads((run.path / "run.json").read_text())  # the good one is intact
 
 
