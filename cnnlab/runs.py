@@ -23,14 +23,13 @@ import shutil
 import socket
 import tempfile
 import time
-import types
-import typing
 import uuid
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from cnnlab.fields import fits, shown, wrong_fields
 from cnnlab.settings import CnnlabError, runs_dir
 
 RUN_FILE = "run.json"
@@ -168,56 +167,6 @@ class _Damaged(Exception):
     """What is wrong with a run folder's files, in words."""
 
 
-_WORDS = {float: ("a number", "numbers"), int: ("a whole number", "whole numbers"), str: ("a text", "texts"),
-          bool: ("true or false", "true/false values"), type(None): ("null", "nulls")}
-
-
-def _type_words(hint, plural: bool = False) -> str:
-    """An annotation as a person says it: float -> "a number", list[str] -> "a list of texts"."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_words(a, plural) for a in args)
-    if origin is list:
-        inner = f" of {_type_words(args[0], True)}" if args and args[0] is not Any else ""
-        return ("lists" if plural else "a list") + inner
-    if origin is dict or hint is dict:
-        return "JSON objects" if plural else "a JSON object"
-    words = _WORDS.get(hint, (getattr(hint, "__name__", str(hint)),) * 2)
-    return words[1] if plural else words[0]
-
-
-def _fits(value: Any, hint) -> bool:
-    """Whether a value read from JSON has the kind of a dataclass field's annotation."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is Any:
-        return True
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, a) for a in args)
-    if hint is type(None):
-        return value is None
-    if hint in (int, float):  # JSON has no separate booleans for numbers; a whole number is a number
-        return isinstance(value, int if hint is int else (int, float)) and not isinstance(value, bool)
-    if origin is list:
-        return isinstance(value, list) and all(_fits(v, args[0]) for v in value) if args else isinstance(value, list)
-    if origin is dict:
-        return isinstance(value, dict) and (not args or all(_fits(k, args[0]) and _fits(v, args[1])
-                                                             for k, v in value.items()))
-    return isinstance(value, hint) if isinstance(hint, type) else True
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value, allow_nan=True)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _wrong_fields(data: dict, cls, where: str = "") -> list[str]:
-    """"name should be a number, not \"high\"" for each field of `cls` whose value has the wrong kind.
-    Fields that are missing keep their defaults (older runs lack newer fields); unknown ones are ignored."""
-    hints = typing.get_type_hints(cls)
-    return [f"{where}{f.name} should be {_type_words(hints[f.name])}, not {_shown(data[f.name])}"
-            for f in fields(cls) if f.name in data and not _fits(data[f.name], hints[f.name])]
-
-
 def _model_problem(path: Path) -> str | None:
     """What is wrong with a model file, checked cheaply (a .keras file is a zip archive holding
     MODEL_MEMBERS; TensorFlow is not needed to look), or None when it looks whole."""
@@ -250,17 +199,17 @@ def _parse_run(folder: Path) -> Run:
     except ValueError as e:
         raise _Damaged(f"{RUN_FILE} is not valid JSON ({e.msg} at character {e.pos}: it may be cut short)") from None
     if not isinstance(data, dict):
-        raise _Damaged(f"{RUN_FILE} holds {_shown(data)}, not a JSON object")
-    problems = _wrong_fields(data, Run)
+        raise _Damaged(f"{RUN_FILE} holds {shown(data)}, not a JSON object")
+    problems = wrong_fields(data, Run)
     if isinstance(data.get("history"), list):
-        problems += [f"history's epoch {i} has {key} {_shown(entry[key])}, not a number"
+        problems += [f"history's epoch {i} has {key} {shown(entry[key])}, not a number"
                      for i, entry in enumerate(data["history"], 1) if isinstance(entry, dict)
-                     for key in EPOCH_NUMBERS if key in entry and not _fits(entry[key], float | None)]
+                     for key in EPOCH_NUMBERS if key in entry and not fits(entry[key], float | None)]
     if isinstance(data.get("config"), dict):
-        problems += _wrong_fields(data["config"], TrainConfig, "config's ")
+        problems += wrong_fields(data["config"], TrainConfig, "config's ")
     status = data.get("status")
     if isinstance(status, str) and status not in ACTIVE_STATUSES + FINAL_STATUSES:
-        problems.append(f"status {_shown(status)} is not one a run can have")
+        problems.append(f"status {shown(status)} is not one a run can have")
     if problems:
         raise _Damaged(f"in {RUN_FILE}, " + "; ".join(problems))
     known = {f.name for f in fields(Run)}
