@@ -154,14 +154,17 @@ def cmd_runs(args) -> None:
     if args.json:
         _print_json([{"run_id": r.run_id, "status": r.status, "dataset": r.config.get("dataset"),
                       "architecture": r.config.get("architecture"), "epochs": r.epochs_done,
-                      "test_accuracy": r.test_accuracy, "seconds": r.seconds} for r in runs])
+                      "test_accuracy": r.test_accuracy, "seconds": r.seconds, "message": r.message} for r in runs])
         return
     if not runs:
         print("No saved runs yet: `python -m cnnlab train` makes one.")
         return
-    print(_table([[r.run_id, r.status, r.config.get("dataset"), r.config.get("architecture"), r.epochs_done,
+    print(_table([[r.run_id, r.status, r.config.get("dataset", "-"), r.config.get("architecture", "-"), r.epochs_done,
                    f"{r.test_accuracy:.4f}" if r.test_accuracy is not None else "-", f"{r.seconds:.0f} s"]
                   for r in runs], ["run", "status", "dataset", "architecture", "epochs", "test acc", "time"]))
+    for r in runs:  # what is wrong with each damaged one, so it can be fixed or deleted
+        if r.status == "damaged":
+            print(f"{r.run_id} is damaged: {r.message}")
 
 
 def cmd_predict(args) -> None:

@@ -4,7 +4,7 @@ import streamlit as st
 from cnnlab.architectures import describe_layer
 from cnnlab.charts.training import compare_runs, training_curves
 from cnnlab.curves import read_curves, settings_that_differ
-from cnnlab.runs import ACTIVE_STATUSES, NotYourRun, check_lab_may_change, delete_run, list_runs
+from cnnlab.runs import ACTIVE_STATUSES, DAMAGED, NotYourRun, check_lab_may_change, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.training import job_registry
 from cnnlab.ui.export import export_button
@@ -66,7 +66,11 @@ page_header(
 )
 
 import_section()  # a network trained elsewhere becomes a run (and the current model)
-runs = list_runs()
+try:
+    runs = list_runs()
+except CnnlabError as e:  # the runs folder itself is wrong (a file, unreadable)
+    show_error(e)
+    st.stop()
 if not runs:
     st.info("No saved runs yet. Train a network on the **Train** page; each training appears here.",
             icon=":material/info:")
@@ -108,7 +112,8 @@ st.dataframe(
 )
 st.caption("Newest first; ★ marks the current model, the one Inspect and Classify use. Status: "
            "*finished*, *stopped* (by you; keeps what it learned), *interrupted* (the program ended "
-           "during training), *diverged* (the loss blew up: learning rate too high) or *failed*.")
+           "during training), *diverged* (the loss blew up: learning rate too high), *failed*, or *damaged* "
+           "(its saved files cannot be read: pick it below to see why).")
 
 # ---- Compare ---------------------------------------------------------------------------------
 st.subheader("Compare runs")
@@ -161,7 +166,7 @@ if st.session_state.get("run_choice") not in ids:
     st.session_state["run_choice"] = chosen.run_id if chosen.run_id in ids else ids[0]
 run = by_id[st.selectbox("Run", ids, key="run_choice", format_func=lambda i: by_id[i].title)]
 if run.message:
-    (st.error if run.status in ("diverged", "failed") else st.info)(run.message)
+    (st.error if run.status in ("diverged", "failed", DAMAGED) else st.info)(run.message)
 cols = st.columns(4)
 cols[0].metric("Status", run.status)
 cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}"
@@ -215,6 +220,8 @@ with actions[3]:
         st.caption("This is the current model.")
     elif run.status in ACTIVE_STATUSES:
         st.caption("Still training: it can become the current model once it has ended.")
+    elif run.status == DAMAGED:
+        st.caption("Its files are damaged, so it cannot be the current model.")
     elif not run.has_model:
         st.caption("No saved network (it ended before its first epoch), so it cannot be the current model.")
 
