@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from cnnlab.fields import shown
 from cnnlab.settings import CnnlabError, max_parameters
 
 
@@ -172,7 +173,7 @@ def _type_of(spec: Any) -> str | None:
 def default_layer(layer_type: str) -> dict[str, Any]:
     """A fresh, complete spec of `layer_type` with sensible defaults (for 'add layer' buttons)."""
     if layer_type not in LAYER_TYPES:
-        raise ArchitectureError(f"unknown layer type {layer_type!r}; choose one of {', '.join(LAYER_TYPES)}")
+        raise ArchitectureError(f"unknown layer type {shown(layer_type)}; choose one of {', '.join(LAYER_TYPES)}")
     return dict(LAYER_TYPES[layer_type].default)
 
 
@@ -208,19 +209,21 @@ def _check_value(label: str, param: Param, value: Any) -> Any:
     name = param.label.lower()
     if param.kind == "choice":
         if value not in param.choices:
-            raise ArchitectureError(f"{label}: {name} {value!r} is not one of {', '.join(param.choices)}")
+            raise ArchitectureError(f"{label}: {name} {shown(value)} is not one of {', '.join(param.choices)}")
         return value
-    # bool is an int subclass, and inf/nan cannot be compared or rounded: reject them all here.
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # Type first, then range. bool is an int subclass; inf/nan cannot be compared or rounded; an
+    # int of any size is compared exactly (math.isfinite would fail on one too big for a float).
+    is_number = (isinstance(value, int) and not isinstance(value, bool)) or \
+        (isinstance(value, float) and math.isfinite(value))
     if param.kind == "int":
         if not is_number or value != int(value):
-            raise ArchitectureError(f"{label}: {name} must be a whole number, got {value!r}")
+            raise ArchitectureError(f"{label}: {name} must be a whole number, got {shown(value)}")
         value = int(value)
     elif not is_number:
-        raise ArchitectureError(f"{label}: {name} must be a number, got {value!r}")
+        raise ArchitectureError(f"{label}: {name} must be a number, got {shown(value)}")
     if not param.minimum <= value <= param.maximum:
         lo, hi = (int(param.minimum), int(param.maximum)) if param.kind == "int" else (param.minimum, param.maximum)
-        raise ArchitectureError(f"{label}: {name} must be between {lo} and {hi}, got {value!r}")
+        raise ArchitectureError(f"{label}: {name} must be between {lo} and {hi}, got {shown(value)}")
     return value
 
 
@@ -230,17 +233,18 @@ def validate_layer(spec: Any) -> dict[str, Any]:
     Only the layer's own settings are checked here; whether it fits its input is `check_stack`'s job.
     """
     if not isinstance(spec, dict):
-        raise ArchitectureError(f"expected a layer (a dict with a 'type'), got {spec!r}")
+        raise ArchitectureError(f"expected a layer (a dict with a 'type'), got {shown(spec)}")
     layer_type = _type_of(spec)
     if layer_type is None:
-        raise ArchitectureError(f"unknown layer type {spec.get('type')!r}; choose one of {', '.join(LAYER_TYPES)}")
+        raise ArchitectureError(f"unknown layer type {shown(spec.get('type'))}; choose one of {', '.join(LAYER_TYPES)}")
     kind = LAYER_TYPES[layer_type]
     missing = [key for key in kind.required if key not in spec]
     if missing:
         raise ArchitectureError(f"{kind.label}: missing {', '.join(missing)} "
                                 f"(a {kind.label} layer needs {', '.join(kind.required)})")
     # Unknown keys are usually typos ("kernal"); silently ignoring them would build the wrong model.
-    unknown = sorted(map(str, set(spec) - {"type"} - {p.key for p in kind.params}))
+    unknown = sorted(key if isinstance(key, str) and len(key) <= 40 else shown(key)
+                     for key in set(spec) - {"type"} - {p.key for p in kind.params})
     if unknown:
         allowed = ", ".join(p.key for p in kind.params) or "no settings"
         raise ArchitectureError(f"{kind.label}: unknown setting {', '.join(unknown)} (it takes {allowed})")
@@ -277,25 +281,38 @@ def describe_layer(spec: dict) -> str:
 
 
 def _short_label(spec: Any) -> str:
-    """Compact name used in error messages: "Conv 16@5x5 (valid)", "MaxPool 2x2", "Dense 120"."""
+    """Compact name used in error messages: "Conv 16@5x5 (valid)", "MaxPool 2x2", "Dense 120".
+
+    The spec may be anything (this names the layer whose values are wrong): a value too odd to
+    show in a label is shown as "?"; the error message itself says what is wrong with it."""
     t = _type_of(spec)
     if t is None:
         return "layer"
+
+    def v(key: str, default: Any = None) -> str:
+        value = spec[key] if default is None else spec.get(key, default)  # no value: the plain label below
+        text = shown(value) if isinstance(value, (int, float, str)) else "?"
+        return text.strip("'") if len(text) <= 12 else "?"
+
     try:
-        if t == "conv":
-            stride = f", stride {spec.get('stride', 1)}" if spec.get("stride", 1) != 1 else ""
-            return f"Conv {spec['filters']}@{spec['kernel']}x{spec['kernel']}{stride} ({spec.get('padding', 'valid')})"
-        if t in ("maxpool", "avgpool"):
-            size = spec.get("size", 2)
-            stride = f", stride {_pool_stride(spec)}" if _pool_stride(spec) != size else ""
-            return f"{'MaxPool' if t == 'maxpool' else 'AvgPool'} {size}x{size}{stride}"
-        if t == "dropout":
-            return f"Dropout {spec['rate']}"
-        if t == "dense":
-            return f"Dense {spec['units']}"
+        return _label_of(t, spec, v)
     except KeyError:
-        pass
-    return {"batchnorm": "BatchNorm", "gap": "Global average pooling"}.get(t, LAYER_TYPES[t].label)
+        return {"batchnorm": "BatchNorm", "gap": "Global average pooling"}.get(t, LAYER_TYPES[t].label)
+
+
+def _label_of(t: str, spec: dict, v: Callable[..., str]) -> str:
+    if t == "conv":
+        stride = f", stride {v('stride', 1)}" if spec.get("stride", 1) != 1 else ""
+        return f"Conv {v('filters')}@{v('kernel')}x{v('kernel')}{stride} ({v('padding', 'valid')})"
+    if t in ("maxpool", "avgpool"):
+        size = spec.get("size", 2)
+        stride = f", stride {v('stride')}" if spec.get("stride") not in (None, size) else ""
+        return f"{'MaxPool' if t == 'maxpool' else 'AvgPool'} {v('size', 2)}x{v('size', 2)}{stride}"
+    if t == "dropout":
+        return f"Dropout {v('rate')}"
+    if t == "dense":
+        return f"Dense {v('units')}"
+    raise KeyError(t)
 
 
 def _describe_shape(shape: tuple[int, ...]) -> str:
@@ -401,13 +418,23 @@ _SHAPE_RULES: dict[str, Callable] = {
 }
 
 
+MAX_IMAGE_SIDE = 4096  # pixels: far beyond any picture cnnlab trains on
+MAX_CHANNELS = 4
+MAX_CLASSES = 1_000_000
+
+
 def _check_dataset_shape(input_shape: Any, num_classes: Any) -> tuple[int, int, int]:
+    def whole(n: Any, top: int) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= top
+
     ok = (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3
-          and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in input_shape))
+          and whole(input_shape[0], MAX_IMAGE_SIDE) and whole(input_shape[1], MAX_IMAGE_SIDE)
+          and whole(input_shape[2], MAX_CHANNELS))
     if not ok:
-        raise ArchitectureError(f"the input shape must be (height, width, channels), got {input_shape!r}")
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
-        raise ArchitectureError(f"a classifier needs at least 2 classes, got {num_classes!r}")
+        raise ArchitectureError(f"the input shape must be (height, width, channels), sides from 1 to "
+                                f"{MAX_IMAGE_SIDE:,} and 1 to {MAX_CHANNELS} channels, got {shown(input_shape)}")
+    if not whole(num_classes, MAX_CLASSES) or num_classes < 2:
+        raise ArchitectureError(f"a classifier needs from 2 to {MAX_CLASSES:,} classes, got {shown(num_classes)}")
     return tuple(input_shape)  # type: ignore[return-value]
 
 
@@ -547,6 +574,7 @@ def build_model(layers: list[dict], input_shape: tuple[int, int, int], num_class
 
 
 OPTIMIZERS = ("adam", "sgd", "sgd-momentum", "rmsprop", "adamw")
+MAX_LEARNING_RATE = 10.0  # far above any useful value (the Train page's field stops there too)
 
 
 def make_optimizer(name: str, learning_rate):
@@ -556,9 +584,10 @@ def make_optimizer(name: str, learning_rate):
     momentum 0.9, which usually trains much faster at the same learning rate.
     """
     if name not in OPTIMIZERS:
-        raise CnnlabError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if isinstance(learning_rate, (int, float)) and not (0 < learning_rate <= 10):
-        raise CnnlabError(f"the learning rate must be a positive number such as 0.001, got {learning_rate!r}")
+        raise CnnlabError(f"unknown optimizer {shown(name)}; choose one of {', '.join(OPTIMIZERS)}")
+    if isinstance(learning_rate, (int, float)) and not (0 < learning_rate <= MAX_LEARNING_RATE):
+        raise CnnlabError(f"the learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
+                          f"got {shown(learning_rate)}")
     from keras import optimizers
 
     if name == "sgd-momentum":

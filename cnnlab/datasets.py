@@ -208,21 +208,38 @@ class _Arrays(NamedTuple):
     skipped: int = 0
 
 
+# The most values an IDX file may claim: MNIST's training images are 47 million. A damaged or
+# hostile file claiming more (a gzip "bomb" that unpacks to gigabytes) is refused from its header.
+MAX_IDX_VALUES = 100_000_000
+
+
 def read_idx(path: Path) -> np.ndarray:
-    """An IDX file (gzip-compressed or not), the format MNIST and Fashion-MNIST ship in, as uint8."""
+    """An IDX file (gzip-compressed or not), the format MNIST and Fashion-MNIST ship in, as uint8.
+
+    Streamed: the header is read first, the size it claims is checked (at most MAX_IDX_VALUES),
+    then exactly that many bytes are unpacked, and one more must not exist. So a file that unpacks
+    to far more than it should costs no more memory than an honest one before it is refused."""
     path = Path(path)
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    # Header: 0, 0, type 0x08 (unsigned bytes), number of dimensions, then each size as big-endian uint32.
-    ndim = data[3] if len(data) >= 4 else 0
-    if data[:3] != b"\x00\x00\x08" or len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{path.name} is not an IDX file of bytes")
-    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
-    values = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)  # no copy: a view of the bytes read
-    if values.size != math.prod(shape):
-        raise ValueError(f"{path.name} holds {values.size:,} values where its header promises {math.prod(shape):,}")
-    return values.reshape(shape)
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
+        # Header: 0, 0, type 0x08 (unsigned bytes), number of dimensions, then each size as big-endian uint32.
+        head = f.read(4)
+        ndim = head[3] if len(head) == 4 else 0
+        sizes = f.read(4 * ndim)
+        if head[:3] != b"\x00\x00\x08" or not ndim or len(sizes) != 4 * ndim:
+            raise ValueError(f"{path.name} is not an IDX file of bytes")
+        shape = struct.unpack(f">{ndim}I", sizes)
+        claimed = math.prod(shape)
+        if claimed > MAX_IDX_VALUES:
+            raise ValueError(f"{path.name}'s header claims {' x '.join(map(str, shape))} = {claimed:,} values, more "
+                             f"than any dataset cnnlab reads ({MAX_IDX_VALUES:,}): it is not a real MNIST-style file")
+        data = f.read(claimed)
+        if len(data) != claimed:
+            raise ValueError(f"{path.name} holds {len(data):,} values where its header promises {claimed:,}")
+        if f.read(1):
+            raise ValueError(f"{path.name} holds more than the {claimed:,} values its header promises")
+    return np.frombuffer(data, np.uint8).reshape(shape)  # no copy: a view of the bytes read
 
 
 def _idx_file(folder: Path, stem: str) -> Path | None:
@@ -237,7 +254,20 @@ def _load_idx_folder(folder: Path, progress: Progress | None = None) -> _Arrays:
     return _Arrays(*(read_idx(_idx_file(folder, stem)) for stem in _IDX_STEMS))
 
 
+MAX_MEMBER_BYTES = 200_000_000  # an array in mnist.npz, or a CIFAR-10 batch, unpacks to far less (31-47 MB)
+
+
+def _check_unpacked_size(name: str, size: int, where: Path) -> None:
+    """Refuse a member of an archive that would unpack to more than any real dataset file."""
+    if size > MAX_MEMBER_BYTES:
+        raise ValueError(f"{name} in {where.name} would unpack to {size / 1e6:,.0f} MB, far more than a real "
+                         "dataset file: the archive is damaged or not what its name says")
+
+
 def _load_keras_npz(path: Path, progress: Progress | None = None) -> _Arrays:
+    with zipfile.ZipFile(path) as archive:  # sizes first: np.load would unpack a "zip bomb" whole
+        for member in archive.infolist():
+            _check_unpacked_size(member.filename, member.file_size, path)
     with np.load(path, allow_pickle=False) as f:
         return _Arrays(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
 
@@ -288,6 +318,7 @@ def _load_cifar_archive(path: Path, progress: Progress | None = None) -> _Arrays
         for member in tar:
             base = member.name.rsplit("/", 1)[-1]
             if member.isfile() and base in _CIFAR_BATCHES:
+                _check_unpacked_size(member.name, member.size, path)
                 found[base] = _read_cifar_batch(tar.extractfile(member))
     missing = [name for name in _CIFAR_BATCHES if name not in found]
     if missing:
@@ -376,6 +407,7 @@ class _FolderListing:
     train: list[tuple[str, int]]  # (file, label), already shuffled
     test: list[tuple[str, int]]
     has_split_folders: bool
+    warnings: tuple[str, ...] = ()  # worth saying, not worth refusing (a class only test/ has)
 
     def signature(self) -> str:
         """Changes whenever an image file is added, removed, renamed or rewritten."""
@@ -436,11 +468,44 @@ def _list_image_folder(root: Path, classes: tuple[str, ...] | None = None) -> _F
         test += [(f, label) for f in held]
     if not train:
         raise DatasetError(f"The image folder {root} has class folders but no image files in them.")
+    _check_enough_pictures(root, classes, train_files, test_files, split_here)
+    warnings = ()
+    only_in_test = [name for name in classes if not train_files.get(name)] if not split_here else []
+    if only_in_test:
+        warnings = (f"test/ has pictures of {_some(only_in_test)}, which train/ has none of: the network can "
+                    "never get those right (add training pictures of them, or remove them from test/)",)
     # Folders list images class by class; shuffle once, or a validation split taken from the end of
     # the training set would hold only the last class or two.
     rng = np.random.default_rng(SHUFFLE_SEED)
     train, test = [train[i] for i in rng.permutation(len(train))], [test[i] for i in rng.permutation(len(test))]
-    return _FolderListing(root, tuple(classes), train, test, has_split and not split_here)
+    return _FolderListing(root, tuple(classes), train, test, has_split and not split_here, warnings)
+
+
+MIN_PICTURES_PER_CLASS = 2  # one to train on and one to test with: the least that can work at all
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """"a, b and c", or "a, b, c, d, e and 7 more"."""
+    names = [repr(n) for n in names]
+    if len(names) > shown:
+        return ", ".join(names[:shown]) + f" and {len(names) - shown:,} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _check_enough_pictures(root: Path, classes, train_files: dict, test_files: dict, split_here: bool) -> None:
+    """Refuse, before any picture is read, a folder too small to train and test on."""
+    if split_here:  # 20% of each class is kept for testing: each class needs one picture on each side
+        short = [name for name in classes if len(train_files.get(name, [])) < MIN_PICTURES_PER_CLASS]
+        if short:
+            raise DatasetError(
+                f"The image folder {root} needs at least {MIN_PICTURES_PER_CLASS} pictures of each class (one to train "
+                f"on, one to test with; 20 or more train far better), but {_some(short)} "
+                f"{'has' if len(short) == 1 else 'have'} fewer. Add pictures, or remove those class folders.")
+        return
+    empty = [name for name in classes if not train_files.get(name)]
+    if len(empty) == len(classes) or not any(test_files.values()):
+        raise DatasetError(f"The image folder {root} needs pictures in both train/ and test/ (one subfolder per "
+                           "class in each); one of them is empty.")
 
 
 def _read_image(path: str, size: int, channels: int | None) -> np.ndarray | None:
@@ -532,12 +597,17 @@ def _folder_info(name: str, listing: _FolderListing, size: int, channels: int,
         name, f"Your images: {listing.root.name}", listing.classes, (size, size, channels), train_size, test_size,
         "Your own pictures: check you may use them", "",
         f"Your own pictures from {listing.root}, one subfolder per class ({len(listing.classes)} classes), "
-        f"resized to {size}x{size} pixels in {'shades of grey' if channels == 1 else 'colour'}; {how}.", False)
+        f"resized to {size}x{size} pixels in {'shades of grey' if channels == 1 else 'colour'}; {how}."
+        + "".join(f" Note: {warning}." for warning in listing.warnings), False)
 
 
 def _load_folder(name: str, size: int, channels: int | None, progress: Progress | None) -> Dataset:
     listing = _list_image_folder(_folder_path(name))
     arrays = _read_listed_images(listing, size, channels, progress)
+    if not len(arrays.x_test):  # every test picture was unreadable
+        raise DatasetError(f"None of the test pictures in {listing.root} could be read, so the network could not "
+                           "be tested: add readable pictures (PNG, JPEG...) for testing.")
+    arrays = arrays._replace(note="; ".join(filter(None, [arrays.note, *listing.warnings])))
     info = _folder_info(name, listing, size, arrays.x_train.shape[-1], len(arrays.x_train), len(arrays.x_test))
     return _make_dataset(info, arrays, f"folder {listing.root}")
 

@@ -28,12 +28,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from cnnlab.runs import Run, check_lab_may_change, new_run_id
+from cnnlab.fields import shown, wrong_fields
+from cnnlab.runs import Run, check_lab_may_change, check_runs_folder, new_run_id
 from cnnlab.settings import CnnlabError, max_parallel_jobs
 
 Event = dict[str, Any]
 
 DEFAULT_SEED = 42
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 65_536
 LR_SCHEDULES = ("constant", "cosine")
 WARMUP_FRACTION = 0.03  # "cosine": share of all batches spent climbing to the full learning rate
 EVALUATION_BATCH_SIZE = 512  # no gradients are kept while measuring, so bigger batches are cheap
@@ -109,14 +112,26 @@ class TrainConfig:
         return copy.deepcopy(PRESETS[self.architecture].layers)  # callers may edit their copy
 
     def check(self) -> None:
-        """Reject settings that cannot work, with a message saying which and why."""
+        """Reject settings that cannot work, with a message saying which and why: first the kind of
+        every value (a setting typed as text, a number too big for a float...), then each range.
+        Nothing is saved or loaded before this passes."""
+        from cnnlab.architectures import MAX_LEARNING_RATE, OPTIMIZERS
+
+        wrong = wrong_fields(self.to_json(), TrainConfig)
+        if wrong:
+            raise CnnlabError("Cannot train: " + "; ".join(wrong) + ".")
         problems = []
-        if not (self.epochs >= 1):
-            problems.append("epochs must be at least 1")
-        if not (self.batch_size >= 1):
-            problems.append("batch size must be at least 1")
-        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            problems.append("learning rate must be a positive number")
+        if not (1 <= self.epochs <= MAX_EPOCHS):
+            problems.append(f"epochs must be from 1 to {MAX_EPOCHS:,}, got {shown(self.epochs)}")
+        if not (1 <= self.batch_size <= MAX_BATCH_SIZE):
+            problems.append(f"batch size must be from 1 to {MAX_BATCH_SIZE:,}, got {shown(self.batch_size)}")
+        if not (0 < self.learning_rate <= MAX_LEARNING_RATE):  # also false for NaN; safe for any int
+            problems.append(f"learning rate must be above 0 and at most {MAX_LEARNING_RATE:g} (typically 0.001 for "
+                            f"Adam, 0.01 to 0.1 for SGD), got {shown(self.learning_rate)}")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {shown(self.optimizer)}")
+        if not (0 <= self.seed < 2**32):
+            problems.append(f"seed must be a whole number from 0 to {2**32 - 1:,}, got {shown(self.seed)}")
         if not (0 <= self.validation_split < 1):
             problems.append("validation split must be at least 0 and below 1 (e.g. 0.1 for 10%)")
         if not (0 <= self.augment_shift < 0.5):
@@ -153,17 +168,17 @@ def learning_rate_schedule(config: TrainConfig, batches_per_epoch: int):
     "cosine" a Keras schedule over every batch of the training: a linear climb from a tenth of
     `learning_rate` to all of it over the first WARMUP_FRACTION of the batches, then half a
     cosine wave down to zero at the last batch."""
+    rate = float(config.learning_rate)  # Keras refuses a whole number such as 10
     if config.lr_schedule == "constant":
-        return config.learning_rate
+        return rate
     import keras
 
     total = max(1, config.epochs * batches_per_epoch)
     warmup = min(total - 1, round(total * WARMUP_FRACTION))
     if not warmup:  # a single batch: no room to climb
-        return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=total, alpha=0.0)
+        return keras.optimizers.schedules.CosineDecay(rate, decay_steps=total, alpha=0.0)
     return keras.optimizers.schedules.CosineDecay(
-        config.learning_rate / 10, decay_steps=total - warmup, alpha=0.0,
-        warmup_target=config.learning_rate, warmup_steps=warmup)
+        rate / 10, decay_steps=total - warmup, alpha=0.0, warmup_target=rate, warmup_steps=warmup)
 
 
 @functools.lru_cache(maxsize=1)
@@ -298,18 +313,80 @@ def add_batch_point(points: list[dict], event: Event) -> None:
         points[:] = points[::2] if len(points) % 2 else [*points[::2], points[-1]]  # the latest stays
 
 
-def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_train: int, num_classes: int):
+@dataclass(frozen=True)
+class Chance:
+    """What guessing scores on a training set: always answering its commonest class gets
+    `accuracy`; answering with each class's share as its probability gets `loss` (the labels'
+    entropy, ln(classes) when they are balanced). A network whose weights were wrecked by too big
+    steps scores exactly this, whatever the picture: it has collapsed to guessing."""
+
+    accuracy: float
+    loss: float
+
+    @classmethod
+    def of(cls, labels: np.ndarray, num_classes: int) -> "Chance":
+        shares = np.bincount(np.asarray(labels, np.int64), minlength=num_classes) / max(len(labels), 1)
+        present = shares[shares > 0]
+        entropy = float(-(present * np.log(present)).sum()) if len(present) else math.log(max(num_classes, 2))
+        return cls(float(shares.max()) if len(labels) else 1 / max(num_classes, 2), entropy)
+
+    def band(self) -> float:
+        """Accuracy below this is guessing: chance plus 5% of the way from chance to perfect."""
+        return self.accuracy + 0.05 * (1 - self.accuracy)
+
+
+MIN_STEPS_TO_JUDGE = 50  # fewer weight updates than this may simply not have learned anything yet
+
+
+def collapse_reason(history: list[dict], chance: Chance, highest_loss: float, steps: int) -> str | None:
+    """Why the training in `history` (one dict per epoch, the last one just finished) has collapsed
+    to guessing, or None when it has not. Slow but healthy training is never called collapsed.
+
+    Collapsed: the last epoch guesses at chance (accuracy within `Chance.band`, on the validation
+    pictures too, with the loss of guessing), and either an earlier epoch did clearly better (it
+    fell back), or the loss overshot on the way (`highest_loss`, the highest running loss seen,
+    well above the loss of guessing: the steps were too big) and at least MIN_STEPS_TO_JUDGE
+    weight updates (`steps`) have run. A network learning slowly from its random start sits near
+    chance too, but its loss never overshoots, and it never falls back.
+    """
+    last = history[-1]
+    accuracies = [last.get("accuracy")] + ([last["val_accuracy"]] if last.get("val_accuracy") is not None else [])
+    if not all(isinstance(a, (int, float)) and a < chance.band() for a in accuracies):
+        return None
+    if not (isinstance(last.get("loss"), (int, float)) and last["loss"] >= 0.95 * chance.loss):
+        return None
+    best = max(history[:-1], key=lambda h: h.get("val_accuracy") or h.get("accuracy") or 0.0, default=None)
+    best_accuracy = (best.get("val_accuracy") or best.get("accuracy") or 0.0) if best else 0.0
+    if best_accuracy >= chance.accuracy + 0.3 * (1 - chance.accuracy):
+        return (f"after reaching {best_accuracy:.1%} in epoch {best.get('epoch')}, it fell back to guessing "
+                f"({last['accuracy']:.1%} right, where always answering one class scores {chance.accuracy:.1%})")
+    if highest_loss > max(1.25 * chance.loss, chance.loss + 0.5) and steps >= MIN_STEPS_TO_JUDGE:
+        return (f"its loss overshot to {highest_loss:.3g} and it is now guessing: {last['accuracy']:.1%} right "
+                f"(always answering one class scores {chance.accuracy:.1%}), loss {last['loss']:.2f} "
+                f"(guessing scores {chance.loss:.2f})")
+    return None
+
+
+# What usually works, per optimizer, for the collapse message.
+TYPICAL_LEARNING_RATES = {"adam": "0.001", "adamw": "0.001", "rmsprop": "0.001", "sgd": "0.01 to 0.1",
+                          "sgd-momentum": "0.001 to 0.01"}
+
+
+def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_train: int, num_classes: int,
+                   chance: Chance | None = None, config: "TrainConfig | None" = None):
     import keras
 
     too_high = divergence_threshold(num_classes)
 
     class Reporter(keras.callbacks.Callback):
-        """Turns Keras's hooks into cnnlab events; honours Stop and catches divergence."""
+        """Turns Keras's hooks into cnnlab events; honours Stop and catches divergence and collapse."""
 
         def __init__(self):
             super().__init__()
             self.status = "finished"
             self.message = ""
+            self.history: list[dict] = []
+            self.highest_loss = 0.0  # of the running loss Keras reports after each step
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
@@ -320,6 +397,8 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
             logs = logs or {}
             loss = float(logs.get("loss", 0.0))
             self.train_seconds = time.perf_counter() - self.epoch_start
+            if math.isfinite(loss):
+                self.highest_loss = max(self.highest_loss, loss)
             emit({"type": "batch", "epoch": self.epoch + 1, "epochs": num_epochs,
                   "batch": min(batch + 1, num_batches), "batches": num_batches, "loss": loss,
                   "accuracy": float(logs.get("accuracy", 0.0))})
@@ -339,7 +418,7 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
                 return  # a half epoch (stopped or diverged) is not a point on the curve
             logs = logs or {}
             seconds = time.perf_counter() - self.epoch_start
-            emit({
+            event = {
                 "type": "epoch", "epoch": epoch + 1, "epochs": num_epochs,
                 "loss": float(logs.get("loss", float("nan"))),
                 "accuracy": float(logs.get("accuracy", float("nan"))),
@@ -347,7 +426,22 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
                 "val_accuracy": float(logs["val_accuracy"]) if "val_accuracy" in logs else None,
                 "seconds": seconds,
                 "images_per_second": num_train / max(self.train_seconds, 1e-9),
-            })
+            }
+            emit(event)  # a whole epoch: kept and shown, collapsed or not
+            self.history.append(event)
+            reason = (collapse_reason(self.history, chance, self.highest_loss, (epoch + 1) * num_batches)
+                      if chance else None)
+            if reason:
+                self.status = "diverged"
+                lr, optimizer = (config.learning_rate, config.optimizer) if config else ("?", "?")
+                self.message = (f"Training collapsed in epoch {epoch + 1}: {reason}. The network has stopped "
+                                f"learning, because its steps were too big: the learning rate {lr:g} is too high "
+                                f"for {optimizer}. Try one ten times lower (for {optimizer}, "
+                                f"{TYPICAL_LEARNING_RATES.get(optimizer, '0.001')} usually works)."
+                                if isinstance(lr, (int, float)) else
+                                f"Training collapsed in epoch {epoch + 1}: {reason}. Try a learning rate ten "
+                                "times lower.")
+                self.model.stop_training = True
 
     return Reporter()
 
@@ -355,11 +449,12 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
 def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
           should_stop: Callable[[], bool] | None = None, run: Run | None = None,
           progress: Callable[[int, int, str], None] | None = None,
-          callbacks: list | None = None) -> Run:
+          callbacks: list | None = None, timelapse: bool = True) -> Run:
     """Train a network as `config` says and save the run. Returns the saved run.
 
     `callbacks`: extra Keras callbacks, called after cnnlab's own (the benchmarks measure test
     accuracy after each epoch with one; time spent in them is not counted in epoch seconds).
+    `timelapse`: save snapshots for Inspect's "Watch it learn" (cnnlab.timelapse) with the run.
 
     Settings that cannot work (unknown dataset, impossible layer stack, bad numbers) raise
     CnnlabError before anything is saved. Once training has begun, nothing raises: the run ends
@@ -371,6 +466,7 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
     should_stop = should_stop or (lambda: False)
     on_event = on_event or (lambda event: None)
     config.check()
+    check_runs_folder(writable=True)  # before minutes of loading and training, not after
     dataset = load_dataset(config.dataset, image_size=config.image_size, channels=config.channels,
                            progress=progress)
     layers = config.layer_stack()
@@ -402,12 +498,13 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
             run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
             run.seconds += event["seconds"]
             this_epoch.clear()
+            # Saved before it is reported: an epoch anyone has seen (a printed line, a point on a
+            # chart) is on disk, even if the program is killed the next moment.
+            run.save_model(trained_model())
+            run.save()
         elif event["type"] == "batch":
             add_batch_point(this_epoch, event)
         on_event(event)
-        if event["type"] == "epoch":
-            run.save_model(trained_model())  # after every epoch: a killed run keeps what it learned
-            run.save()
 
     try:
         import keras
@@ -438,12 +535,19 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
               "test_images": int(len(dataset.y_test)), "batches": num_batches,
               "epochs": config.epochs, "parameters": int(model.count_params())})
         reporter = _make_callback(emit, should_stop, num_batches, config.epochs, len(train_idx),
-                                  dataset.num_classes)
+                                  dataset.num_classes, Chance.of(dataset.y_train[train_idx], dataset.num_classes),
+                                  config)
         if should_stop():
             reporter.status, reporter.message = "stopped", "Stopped before the first epoch began."
         else:
+            snapshots = []
+            if timelapse:
+                from cnnlab.timelapse import make_recorder
+
+                snapshots.append(make_recorder(run.path, dataset.x_test, dataset.y_test, dataset.num_classes,
+                                               num_batches))
             training_model.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                               callbacks=[reporter, *(callbacks or [])], verbose=0, shuffle=False)
+                               callbacks=[reporter, *snapshots, *(callbacks or [])], verbose=0, shuffle=False)
         run.status, run.message = reporter.status, reporter.message
         if run.status in ("stopped", "diverged"):
             run.unfinished_epoch = list(this_epoch)  # what happened in the epoch cut short (where it blew up)
@@ -580,8 +684,10 @@ class JobRegistry:
     def submit(self, owner: str, config: TrainConfig) -> TrainingJob:
         """Queue a training for `owner` and start it as soon as a slot is free.
 
-        Settings that cannot work are refused here, before anything is queued."""
+        Settings that cannot work, and a runs folder that cannot be written, are refused here,
+        before anything is queued."""
         config.check()
+        check_runs_folder(writable=True)
         job = TrainingJob(owner, config, self)
         with self._cond:
             self._jobs.append(job)

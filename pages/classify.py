@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnlab.inference import DEFAULT_THRESHOLD, verdict
+from cnnlab.inference import DEFAULT_THRESHOLD, EMPTY_PICTURE_REASON, verdict
 from cnnlab.lessons.checks import drawing_record
 from cnnlab.preprocess import from_canvas, prepare, style_for_dataset
 from cnnlab.runs import load_run
@@ -105,7 +105,7 @@ with input_col:
             else:
                 st.caption(f"Switch the camera on to photograph {SUBJECT.get(style, thing)} (your browser will ask).")
             waiting = "Take a photo to see what the network makes of it."
-        empty_reason = "the picture looks empty: nothing stands out from its background"
+        empty_reason = EMPTY_PICTURE_REASON
         if upload is not None:
             opened = ui.opened_upload(upload, source)
             if opened.error is not None:

@@ -23,10 +23,14 @@ from cnnlab.inference import Classifier
 from cnnlab.runs import Run, load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.training import TrainConfig
+from cnnlab.ui.export import export_button
 from cnnlab.ui.handwriting import class_set_section
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.excitation import show_excitation
 from cnnlab.ui.models import current_classifier
+from cnnlab.ui.probes import show_probes
 from cnnlab.ui.state import choices
+from cnnlab.ui.timelapse import show_timelapse
 from cnnlab.ui.widgets import image_grid, show_error
 
 CHANNELS_PER_PAGE = 16  # feature maps shown at once for one layer
@@ -409,7 +413,9 @@ if clf is None:
 run = load_run(choices().run_id)
 saved_at = run.model_path.stat().st_mtime
 accuracy_text = f", test accuracy {run.test_accuracy:.1%}" if run.test_accuracy is not None else ""
-st.caption(f"Model: {run.title}: {run.epochs_done} epoch{'s' if run.epochs_done != 1 else ''}{accuracy_text}.")
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.caption(f"Model: {run.title}: {run.epochs_done} epoch{'s' if run.epochs_done != 1 else ''}{accuracy_text}.")
+    export_button(run, key="export_inspect_button")
 
 data = load_test_set(run)
 probs_all, predict_seconds = None, 0.0
@@ -423,9 +429,9 @@ if data is not None:
 
 drawing = usable_drawing(clf)
 # Coming from Classify with a drawing, the first thing to see is what each layer makes of it.
-kernels_tab, maps_tab, why_tab, confusion_tab, mistakes_tab, class_set_tab = st.tabs(
-    ["Kernels", "Feature maps", "Why this class?", "Confusion matrix", "Most confident mistakes",
-     "Class handwriting"],
+kernels_tab, maps_tab, why_tab, probe_tab, excite_tab, lapse_tab, confusion_tab, mistakes_tab, class_set_tab = st.tabs(
+    ["Kernels", "Feature maps", "Why this class?", "Move it", "Excites a filter", "Watch it learn",
+     "Confusion matrix", "Most confident mistakes", "Class handwriting"],
     default="Feature maps" if drawing is not None else None)
 with kernels_tab:
     show_kernels(clf)
@@ -437,6 +443,20 @@ with maps_tab:
         show_feature_maps(run, clf, picked[0], saved_at)
 with why_tab:
     show_explanation(run, clf, picked, picked_probs, saved_at)
+with probe_tab:
+    if picked is None:
+        st.info("Choose an image on the **Feature maps** tab first.", icon=":material/info:")
+    else:
+        show_probes(clf, *picked)
+with excite_tab:
+    if data is None:
+        st.info("Finding the pictures that excite a filter needs the test images of this model's dataset (see the "
+                "message above).", icon=":material/info:")
+    else:
+        show_excitation(run.run_id, saved_at, clf, data.x_test, data.y_test, run.config["dataset"],
+                        layer_descriptions(run))
+with lapse_tab:
+    show_timelapse(run, saved_at)
 with confusion_tab:
     if probs_all is None:
         st.info("The confusion matrix needs the test images of this model's dataset (see the message above).",

@@ -14,7 +14,7 @@ import streamlit as st
 from PIL import Image
 
 from cnnlab.charts.style import TRAINING, VALIDATION, styled
-from cnnlab.images import enlarge
+from cnnlab.images import for_display
 from cnnlab.preprocess import ImageError, LoadedImage, Prepared, read_image
 from cnnlab.ui.state import choices
 
@@ -182,20 +182,15 @@ def show_steps(prepared: Prepared) -> None:
             st.caption(step.caption + reason)
 
 
-def preview(image: Image.Image, side: int = 2 * CANVAS_SIZE) -> Image.Image:
-    """A copy small enough to send to the browser (a phone photo is megabytes; the page shows 280 pixels)."""
-    if max(image.size) <= side:
-        return image
-    small = image.copy()
-    small.thumbnail((side, side), Image.Resampling.BOX)
-    return small
+def preview(image: Image.Image, side: int = 2 * CANVAS_SIZE) -> np.ndarray:
+    """The uploaded picture as the page shows it (CANVAS_SIZE wide): a phone photo shrunk for
+    sending, a tiny picture enlarged crisply, a 1-pixel strip given grey bands so it stays visible."""
+    return for_display(image, CANVAS_SIZE, side)
 
 
-def _for_display(image: np.ndarray, side: int = 112) -> np.ndarray | Image.Image:
+def _for_display(image: np.ndarray, side: int = 112) -> np.ndarray:
     """Small steps enlarged crisply (28 x 28 -> 112 x 112, pixels stay square); big ones shrunk for sending."""
-    if min(image.shape[:2]) < side:
-        return enlarge(image, side)
-    return preview(Image.fromarray(image), 3 * side)
+    return for_display(image, side, 3 * side)
 
 
 # --- The answer -----------------------------------------------------------------------------------

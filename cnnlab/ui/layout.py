@@ -54,13 +54,15 @@ def _model_line(run_id: str | None) -> str:
     """The trained model Inspect and Classify use, which may differ from the choices above."""
     if not run_id:
         return "no trained model yet"
-    from cnnlab.runs import load_run
+    from cnnlab.runs import RunNotFound, load_run
     from cnnlab.settings import CnnlabError
 
     try:
         run = load_run(run_id)
-    except CnnlabError:
+    except RunNotFound:
         return "the chosen model was deleted"
+    except CnnlabError:
+        return "the chosen model's files are damaged"
     accuracy = f", {run.test_accuracy:.1%}" if run.test_accuracy is not None else ""
     # "#1111": the same short name the Runs page and chart legends use (Run.title).
     return f"model: {run.config.get('architecture')} on {run.config.get('dataset')}{accuracy} (#{run_id[-4:]})"
