@@ -15,6 +15,11 @@ page = st.navigation({
         st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
         st.Page("pages/classify.py", title="Classify", icon=":material/draw:"),
     ],
+    # Guided lessons, and what the whole class did.
+    "Class": [
+        st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+        st.Page("pages/board.py", title="Class board", icon=":material/leaderboard:"),
+    ],
     # One explorer per idea, on the student's own pictures and network.
     "Learn": [
         st.Page("pages/learn_convolution.py", title="Convolution", icon=":material/filter_center_focus:"),

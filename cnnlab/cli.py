@@ -9,6 +9,7 @@
                                       say so) and its three likeliest classes
     export --run ID --out DIR         the model, a plain-Keras train.py, its notebook and run.json
     import FILE [--dataset D]         a .keras model trained elsewhere, as a new run (prints its id)
+    lessons [--json]                  the guided lessons, their steps and how each step is checked
 
 Mistakes (unknown names, missing data, impossible models, unreadable images) print one line on
 stderr and exit with status 2; they never print a traceback.
@@ -214,6 +215,24 @@ def cmd_import(args) -> None:
     print(run.message, file=sys.stderr)
 
 
+def cmd_lessons(args) -> None:
+    from cnnlab.lessons import load_lessons
+    from cnnlab.lessons.checks import describe
+
+    lessons = load_lessons()
+    if args.json:
+        _print_json([{"id": lesson.id, "title": lesson.title, "level": lesson.level, "minutes": lesson.minutes,
+                      "summary": lesson.summary,
+                      "steps": [{"number": step.number, "title": step.title, "check": step.check_kind,
+                                 "asks": describe(step.check) or None, "page": step.setup.page}
+                                for step in lesson.steps]} for lesson in lessons])
+        return
+    for lesson in lessons:
+        print(f"{lesson.order}. {lesson.title} ({lesson.id}): {lesson.level}, about {lesson.minutes} min")
+        for step in lesson.steps:
+            print(f"   {step.number}. {step.title}" + (f"  [{step.check_kind} check]" if step.check else ""))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cnnlab.datasets import DEFAULT_DATASET
     from cnnlab.inference import DEFAULT_THRESHOLD
@@ -270,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="the dataset it was trained on (default: the first that fits its shape)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("lessons", help="list the guided lessons with their steps and check types")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lessons)
     return parser
 
 

@@ -17,6 +17,7 @@ from cnnlab.datasets import (DATASET_NAMES, DEFAULT_DATASET, DEFAULT_IMAGE_SIZE,
 from cnnlab.images import enlarge
 from cnnlab.settings import CnnlabError, data_dir, offline
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.setups import picker
 from cnnlab.ui.state import choices, widget_default
 from cnnlab.ui.widgets import image_grid, show_error
 
@@ -318,8 +319,7 @@ page_header("Data", "A CNN learns from many labelled pictures. Choose a dataset,
 chosen = choices()
 options = [*DATASET_NAMES, FOLDER_OPTION]
 widget_default("dataset_choice", _menu_option(chosen.dataset))
-option = st.selectbox("Dataset", options, key="dataset_choice", format_func=_dataset_label,
-                      on_change=_dataset_chosen)
+option = picker("dataset", "Dataset", options, "dataset_choice", _dataset_label, _dataset_chosen)
 refused = st.session_state.pop("dataset_refused", None)
 if refused:
     st.error(f"{refused} Your lab keeps working with **{chosen.dataset}**.", icon=":material/cloud_off:")

@@ -24,6 +24,7 @@ from cnnlab.runs import Run, load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.training import TrainConfig
 from cnnlab.ui.export import export_button
+from cnnlab.ui.handwriting import class_set_section
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.excitation import show_excitation
 from cnnlab.ui.models import current_classifier
@@ -428,9 +429,9 @@ if data is not None:
 
 drawing = usable_drawing(clf)
 # Coming from Classify with a drawing, the first thing to see is what each layer makes of it.
-kernels_tab, maps_tab, why_tab, probe_tab, excite_tab, lapse_tab, confusion_tab, mistakes_tab = st.tabs(
+kernels_tab, maps_tab, why_tab, probe_tab, excite_tab, lapse_tab, confusion_tab, mistakes_tab, class_set_tab = st.tabs(
     ["Kernels", "Feature maps", "Why this class?", "Move it", "Excites a filter", "Watch it learn",
-     "Confusion matrix", "Most confident mistakes"],
+     "Confusion matrix", "Most confident mistakes", "Class handwriting"],
     default="Feature maps" if drawing is not None else None)
 with kernels_tab:
     show_kernels(clf)
@@ -468,3 +469,5 @@ with mistakes_tab:
                 icon=":material/info:")
     else:
         show_mistakes(clf, data, probs_all)
+with class_set_tab:
+    class_set_section(run, key="inspect")

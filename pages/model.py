@@ -14,6 +14,7 @@ from cnnlab.datasets import DEFAULT_DATASET, FOLDER_PREFIX, dataset_info
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.layer_editor import layer_editor, stack_changed
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.setups import hidden, locked, picker
 from cnnlab.ui.state import choices, widget_default
 
 CUSTOM = "custom"
@@ -72,9 +73,10 @@ def _show_preset(preset_id: str) -> None:
             f"{preset.validation_split:.0%} of the training pictures kept for validation  \n"
             f"**Published result:** {preset.published or 'none published'}")
         st.caption("The training settings its tutorial used; the Train page starts from them.")
-        st.button("Edit this stack", key="edit_preset", icon=":material/edit:", on_click=_edit_preset,
-                  args=(preset_id,), help="Copy these layers into your own stack and change them "
-                  "(replaces your previous custom stack, if any).")
+        if not (hidden("architecture") or locked("architecture")):
+            st.button("Edit this stack", key="edit_preset", icon=":material/edit:", on_click=_edit_preset,
+                      args=(preset_id,), help="Copy these layers into your own stack and change them "
+                      "(replaces your previous custom stack, if any).")
 
 
 def _plain_description(spec, row) -> str:
@@ -229,8 +231,7 @@ options = [*PRESETS, CUSTOM]
 if chosen.architecture not in options:
     chosen.architecture = FALLBACK_PRESET
 widget_default("preset_choice", chosen.architecture)
-architecture = st.selectbox("Network", options, key="preset_choice", format_func=_network_label,
-                            on_change=_preset_changed)
+architecture = picker("architecture", "Network", options, "preset_choice", _network_label, _preset_changed)
 chosen.architecture = architecture
 
 if architecture == CUSTOM:
@@ -250,7 +251,10 @@ if architecture == CUSTOM:
     st.subheader("Your layers")
     st.caption("Change any setting and everything below updates at once. Hover a layer's name for what it "
                "does. Your stack is saved as you go.")
-    layer_editor(check)
+    if hidden("layers") or locked("layers"):
+        st.caption(":material/lock: The layers are fixed for this exercise: the table below shows them.")
+    else:
+        layer_editor(check)
 
 st.subheader("The picture's shape, layer by layer")
 if check.error is not None:

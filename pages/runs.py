@@ -1,37 +1,20 @@
 """Runs: every saved training, side by side. Change one thing, train, compare."""
 import streamlit as st
 
-from cnnlab.architectures import describe_layer
 from cnnlab.charts.training import compare_runs, training_curves
-from cnnlab.curves import read_curves, settings_that_differ
+from cnnlab.curves import read_curves
 from cnnlab.runs import ACTIVE_STATUSES, DAMAGED, NotYourRun, check_lab_may_change, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.training import job_registry
 from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.model_import import import_section
+from cnnlab.ui.runs import what_differs
 from cnnlab.ui.state import choices, lab_id
 from cnnlab.ui.training import curves_caption, duration
 from cnnlab.ui.widgets import show_error
 
 MAX_COMPARED = 4
-SETTING_NAMES = {
-    "dataset": "pictures", "architecture": "network", "layers": "layers", "optimizer": "optimizer",
-    "learning_rate": "learning rate", "lr_schedule": "learning-rate schedule", "batch_size": "batch size",
-    "epochs": "epochs planned", "validation_split": "validation split", "seed": "seed",
-    "augment_shift": "random shifts", "augment_flip": "flips", "image_size": "image size", "channels": "channels",
-}
-
-
-def setting_text(name: str, value) -> str:
-    """A setting's value as a student reads it."""
-    if name == "layers":
-        return "the preset's own" if value is None else " > ".join(describe_layer(layer) for layer in value)
-    if name in ("validation_split", "augment_shift"):
-        return f"{value:.0%}"
-    if name == "augment_flip":
-        return "yes" if value else "no"
-    return "auto" if value is None else str(value)
 
 
 def use_as_current(run_id: str) -> None:
@@ -143,21 +126,7 @@ else:
                "accuracy) or lowest (for loss) does best on new pictures; a dashed line far above its "
                "solid line means that run memorises (overfits).")
     if len(picked) >= 2:
-        differ = settings_that_differ([run.config for run in picked])
-        if differ:
-            st.markdown("**What was different**")
-            st.dataframe(
-                [{"run": run.title, **{SETTING_NAMES.get(k, k): setting_text(k, run.config.get(k)) for k in differ},
-                  "test accuracy": run.test_accuracy} for run in picked],
-                hide_index=True, width="stretch",
-                column_config={"test accuracy": st.column_config.NumberColumn(format="percent")},
-            )
-            st.caption("Only the settings that differ between these runs, then what came out. When only "
-                       "one setting differs, the difference in the curves is its effect (plus a little "
-                       "chance).")
-        else:
-            st.caption("These runs used exactly the same settings, seed included: the same settings and "
-                       "seed give the same first epoch, so any difference is chance in later epochs.")
+        what_differs(picked)
 
 # ---- One run ---------------------------------------------------------------------------------
 st.subheader("One run")

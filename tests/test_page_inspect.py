@@ -36,7 +36,7 @@ def test_kernels_feature_maps_and_confusion_matrix_of_a_trained_run(trained_run)
     at = open_inspect("inspectrun", run_id=trained_run.run_id)
     assert [tab.label for tab in at.tabs] == ["Kernels", "Feature maps", "Why this class?", "Move it",
                                              "Excites a filter", "Watch it learn", "Confusion matrix",
-                                             "Most confident mistakes"]
+                                             "Most confident mistakes", "Class handwriting"]
     shown = captions(at)
     assert [c for c in shown if c.startswith("filter ")] == [f"filter {i}" for i in range(1, 5)]
     text = texts(at)

@@ -80,7 +80,7 @@ def _to_widget(name: str, value: Any) -> Any:
     return int(round(value * 100)) if name in PERCENT_SETTINGS else value
 
 
-def _from_widget(name: str, value: Any) -> Any:
+def from_widget(name: str, value: Any) -> Any:
     return value / 100 if name in PERCENT_SETTINGS else value
 
 
@@ -100,7 +100,12 @@ def _stored_settings(architecture: str, dataset: str) -> dict[str, Any]:
 
 
 def _reset_settings(architecture: str, dataset: str) -> None:
+    from cnnlab.ui.setups import hidden, locked
+
+    old = choices().extra.get("train_settings") or {}
     settings = {"for": architecture, **default_settings(architecture, dataset)}
+    # What a lesson or a link fixed (hidden or locked) stays as it set it.
+    settings.update({name: old[name] for name in SETTING_KEYS if name in old and (hidden(name) or locked(name))})
     choices().extra["train_settings"] = settings
     for name, key in SETTING_KEYS.items():
         st.session_state[key] = _to_widget(name, settings[name])
@@ -121,42 +126,59 @@ def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str
         if key not in st.session_state:  # first visit, or back from another page: restore
             st.session_state[key] = _to_widget(name, settings[name])
 
+    # A lesson step or a teacher's link may hide some settings or lock them (shown, not changeable).
+    from cnnlab.ui.setups import hidden, locked
+
     left, middle, right = st.columns(3, gap="large")
     with left:
-        st.selectbox("Optimizer", OPTIMIZERS, key="optimizer_input", format_func=OPTIMIZER_NAMES.get)
-        st.caption("The rule that turns each batch's errors into small changes of the weights.")
-        st.number_input("Learning rate", min_value=0.000001, max_value=10.0, step=0.0001, format="%g",
-                        key="learning_rate_input")
-        st.pills("Common values", COMMON_LEARNING_RATES, key="learning_rate_pick",
-                 on_change=_pick_learning_rate, label_visibility="collapsed", wrap=True)
-        st.caption("How big a step the weights take after each batch: too small learns slowly, "
-                   "too big jumps around or blows up.")
-        st.selectbox("Learning-rate schedule", LR_SCHEDULES, key="lr_schedule_input", format_func=SCHEDULE_NAMES.get)
-        st.caption("Keep the step size, or start small, grow to the learning rate, then shrink it to "
-                   "zero by the end, so the weights settle into a good spot.")
+        if not hidden("optimizer"):
+            st.selectbox("Optimizer", OPTIMIZERS, key="optimizer_input", format_func=OPTIMIZER_NAMES.get,
+                         disabled=locked("optimizer"))
+            st.caption("The rule that turns each batch's errors into small changes of the weights.")
+        if not hidden("learning_rate"):
+            st.number_input("Learning rate", min_value=0.000001, max_value=10.0, step=0.0001, format="%g",
+                            key="learning_rate_input", disabled=locked("learning_rate"))
+            st.pills("Common values", COMMON_LEARNING_RATES, key="learning_rate_pick", disabled=locked("learning_rate"),
+                     on_change=_pick_learning_rate, label_visibility="collapsed", wrap=True)
+            st.caption("How big a step the weights take after each batch: too small learns slowly, "
+                       "too big jumps around or blows up.")
+        if not hidden("lr_schedule"):
+            st.selectbox("Learning-rate schedule", LR_SCHEDULES, key="lr_schedule_input",
+                         format_func=SCHEDULE_NAMES.get, disabled=locked("lr_schedule"))
+            st.caption("Keep the step size, or start small, grow to the learning rate, then shrink it to "
+                       "zero by the end, so the weights settle into a good spot.")
     with middle:
-        batch_sizes = sorted(set(BATCH_SIZES) | {int(st.session_state["batch_size_input"])})
-        st.selectbox("Batch size", batch_sizes, key="batch_size_input")
-        st.caption("How many pictures the network looks at before it adjusts its weights once.")
-        st.number_input("Epochs", min_value=1, max_value=500, step=1, key="epochs_input")
-        st.caption("One epoch = one pass over every training picture.")
-        st.slider("Validation split (%)", 0, 50, step=5, key="validation_split_input")
-        st.caption("Share of the training pictures kept aside to check the network on pictures it "
-                   "does not train on.")
+        if not hidden("batch_size"):
+            batch_sizes = sorted(set(BATCH_SIZES) | {int(st.session_state["batch_size_input"])})
+            st.selectbox("Batch size", batch_sizes, key="batch_size_input", disabled=locked("batch_size"))
+            st.caption("How many pictures the network looks at before it adjusts its weights once.")
+        if not hidden("epochs"):
+            st.number_input("Epochs", min_value=1, max_value=500, step=1, key="epochs_input", disabled=locked("epochs"))
+            st.caption("One epoch = one pass over every training picture.")
+        if not hidden("validation_split"):
+            st.slider("Validation split (%)", 0, 50, step=5, key="validation_split_input",
+                      disabled=locked("validation_split"))
+            st.caption("Share of the training pictures kept aside to check the network on pictures it "
+                       "does not train on.")
     with right:
-        st.slider("Random shifts (% of the size)", 0, 20, step=5, key="augment_shift_input")
-        st.checkbox("Left-right flips (photos only)", key="augment_flip_input",
-                    disabled=not colour,
-                    help=None if colour else "A flipped 2 or 7 is not a 2 or 7 any more, so flips are "
-                                             "only offered for photos.")
-        st.caption("Augmentation: each epoch shows slightly moved (or mirrored) copies of the "
-                   "pictures, so the network learns the shape, not its exact position.")
-        st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed_input")
-        st.caption("Fixes the random start: the same seed and settings give the same first epoch.")
+        if not hidden("augment_shift"):
+            st.slider("Random shifts (% of the size)", 0, 20, step=5, key="augment_shift_input",
+                      disabled=locked("augment_shift"))
+        if not hidden("augment_flip"):
+            st.checkbox("Left-right flips (photos only)", key="augment_flip_input",
+                        disabled=not colour or locked("augment_flip"),
+                        help=None if colour else "A flipped 2 or 7 is not a 2 or 7 any more, so flips are "
+                                                 "only offered for photos.")
+        if not (hidden("augment_shift") and hidden("augment_flip")):
+            st.caption("Augmentation: each epoch shows slightly moved (or mirrored) copies of the "
+                       "pictures, so the network learns the shape, not its exact position.")
+        if not hidden("seed"):
+            st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed_input", disabled=locked("seed"))
+            st.caption("Fixes the random start: the same seed and settings give the same first epoch.")
     st.button("Reset to the preset's defaults", on_click=_reset_settings, args=(architecture, dataset),
               icon=":material/restart_alt:")
 
-    values = {name: _from_widget(name, st.session_state[key]) for name, key in SETTING_KEYS.items()}
+    values = {name: from_widget(name, st.session_state[key]) for name, key in SETTING_KEYS.items()}
     settings.update(values)
     remember_choices()  # on disk at once: a restart before the next click keeps the new setting
     if not colour:
