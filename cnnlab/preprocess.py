@@ -505,12 +505,15 @@ def prepare(
     fit: bool = True,
     centre: bool = True,
     style: str = "auto",
+    paper: bool = True,
 ) -> Prepared:
     """Prepare a picture for a model whose training images were `image_shape` (H, W, C).
 
     Each keyword switches one step; a switched-off step passes the picture on unchanged, and the
     last step ("scale") always resizes to the model's size, so the model input is always valid.
     `invert`: "auto" inverts when the picture's border is light; True/False force it.
+    `paper`: for "digit" pictures on a light background, even out the light and keep only the ink
+    first (cnnlab.paper: photos of handwriting on paper, pen or pencil, with shadows and grain).
     `style`: "digit" (ink on a plain background, MNIST-like), "fashion" (like "digit", but filling
     the whole frame and centred by outline, as Fashion-MNIST was made), "photo" (CIFAR-like: keep
     the middle, resize), or "auto" = digit for 1-channel models, photo for 3-channel ones.
@@ -542,6 +545,10 @@ def prepare(
     # Light or dark background? MNIST is white ink on black; paper is the other way round.
     lum = np.asarray(picture.convert("L") if x.ndim == 3 else x, dtype=np.float32)
     background_was_light = bool(np.median(_border(lum)) > 127.5)
+    if style == "digit" and background_was_light:  # ink on paper: shadows, uneven light, grain, pencil
+        x, paper_step = _paper_step(x, paper)
+        steps.append(paper_step)
+        lum = np.asarray(x if x.ndim == 2 else lum, dtype=np.float32)
     if style in FILL:  # ink on paper: empty when no ink stands out from the background
         lo, hi = _levels(255 - lum if background_was_light else lum)
         is_empty = bool(hi - lo < EMPTY_CONTRAST)
@@ -566,6 +573,20 @@ def prepare(
     return Prepared(steps, model_input, is_empty, notes, background_was_light)
 
 
+def _paper_step(x: np.ndarray, paper: bool) -> tuple[np.ndarray, Step]:
+    """Even out the paper of a grey picture (cnnlab.paper), as a step the student can switch off."""
+    if not paper or x.ndim != 2:
+        why = SWITCHED_OFF if not paper else "grayscale is off"
+        return x, Step("paper", "Paper not evened out", "The light and shadows on the paper were left as they are.",
+                       _u8(x), False, why)
+    from cnnlab.paper import even_out_paper
+
+    cleaned, _ = even_out_paper(x)
+    return cleaned, Step("paper", "Paper evened out", "The paper's brightness was measured all over it and divided "
+                         "out, so shadows and uneven light disappear; faint grain was dropped and the ink, pencil "
+                         "included, made fully dark.", _u8(cleaned))
+
+
 def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background_was_light, is_empty):
     """invert -> contrast -> crop -> fit -> centre, on a float32 picture (HxW, or HxWx3 with colour kept)."""
     steps = []
@@ -583,7 +604,7 @@ def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background
 
     # MNIST's background is exactly 0 and its ink reaches 255; paper grain and shadows are neither.
     lo, hi = _levels(_luminance(x))
-    if contrast and not is_empty and (lo > 0.5 or hi < 254.5):
+    if contrast and not is_empty and hi - lo > 1 and (lo > 0.5 or hi < 254.5):  # hi == lo: nothing to stretch
         x = np.clip((x - lo) * (255 / (hi - lo)), 0, 255)
         steps.append(Step("contrast", "Contrast stretched", "The background was made pure black and the brightest "
                           "ink pure white, as in MNIST; faint noise disappeared.", _u8(x)))

@@ -28,8 +28,10 @@ DRAWING = "classify_drawing"  # key in choices().extra: the last drawing, kept a
 OTHER_BARS = "#c7c7c7"
 
 # The steps of each pipeline (cnnlab.preprocess) that can be switched off, in order, and their switches' names.
-SWITCHABLE = {"digit": ("grayscale", "invert", "contrast", "crop", "fit", "centre"), "photo": ("grayscale", "crop")}
-SWITCH_LABELS = {"grayscale": "Grayscale", "contrast": "Contrast", "crop": "Crop", "fit": "Fit", "centre": "Centre"}
+SWITCHABLE = {"digit": ("grayscale", "paper", "invert", "contrast", "crop", "fit", "centre"),
+              "fashion": ("grayscale", "invert", "contrast", "crop", "fit", "centre"), "photo": ("grayscale", "crop")}
+SWITCH_LABELS = {"grayscale": "Grayscale", "paper": "Even out paper", "contrast": "Contrast", "crop": "Crop",
+                 "fit": "Fit", "centre": "Centre"}
 INVERT_CHOICES = {"invert if light": "auto", "invert": True, "don't invert": False}
 
 
@@ -158,7 +160,7 @@ def step_switches(style: str, channels: int) -> dict:
     switches = {}
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="step_switches"):
         st.markdown("**Steps:**")
-        for key in SWITCHABLE["photo" if style == "photo" else "digit"]:
+        for key in SWITCHABLE.get(style, SWITCHABLE["digit"]):
             if key == "invert":
                 choice = st.segmented_control("Invert", list(INVERT_CHOICES), default="invert if light", required=True,
                                               key="step_invert", persist_state="session", label_visibility="collapsed",
