@@ -5,7 +5,11 @@
     summary --arch A --dataset D      each layer's output shape and parameters (or what is wrong)
     train --dataset D --arch A ...    train, print each epoch, save the run
     runs [--json]                     saved runs
-    predict --run ID IMAGE...         the three likeliest classes for each image
+    predict --run ID IMAGE...         each image's class ("blank" / "not sure" when the app would
+                                      say so) and its three likeliest classes
+    export --run ID --out DIR         the model, a plain-Keras train.py, its notebook and run.json
+    import FILE [--dataset D]         a .keras model trained elsewhere, as a new run (prints its id)
+    lessons [--json]                  the guided lessons, their steps and how each step is checked
 
 Mistakes (unknown names, missing data, impossible models, unreadable images) print one line on
 stderr and exit with status 2; they never print a traceback.
@@ -146,38 +150,88 @@ def cmd_runs(args) -> None:
     if args.json:
         _print_json([{"run_id": r.run_id, "status": r.status, "dataset": r.config.get("dataset"),
                       "architecture": r.config.get("architecture"), "epochs": r.epochs_done,
-                      "test_accuracy": r.test_accuracy, "seconds": r.seconds} for r in runs])
+                      "test_accuracy": r.test_accuracy, "seconds": r.seconds, "message": r.message} for r in runs])
         return
     if not runs:
         print("No saved runs yet: `python -m cnnlab train` makes one.")
         return
-    print(_table([[r.run_id, r.status, r.config.get("dataset"), r.config.get("architecture"), r.epochs_done,
+    print(_table([[r.run_id, r.status, r.config.get("dataset", "-"), r.config.get("architecture", "-"), r.epochs_done,
                    f"{r.test_accuracy:.4f}" if r.test_accuracy is not None else "-", f"{r.seconds:.0f} s"]
                   for r in runs], ["run", "status", "dataset", "architecture", "epochs", "test acc", "time"]))
+    for r in runs:  # what is wrong with each damaged one, so it can be fixed or deleted
+        if r.status == "damaged":
+            print(f"{r.run_id} is damaged: {r.message}")
 
 
 def cmd_predict(args) -> None:
     from cnnlab.imagefiles import read_image
-    from cnnlab.inference import Classifier
+    from cnnlab.inference import EMPTY_PICTURE_REASON, Classifier, verdict
     from cnnlab.preprocess import prepare, style_for_dataset
 
+    if not 0.0 <= args.threshold <= 1.0:
+        raise CnnlabError(f"--threshold must be between 0 and 1 (e.g. 0.6 for 60%), not {args.threshold}.")
     classifier = Classifier.from_run(args.run)
     style = style_for_dataset(classifier.dataset)  # e.g. Fashion-MNIST fills the frame, MNIST does not
     results = []
     for path in args.images:
         # read_image names the file in its messages ("'x.png' is damaged ...") and refuses huge files unread.
         prepared = prepare(read_image(path), classifier.image_shape, style=style)
-        top = classifier.top_k(classifier.probabilities(prepared.model_input), 3)
-        results.append({"image": path, "top3": [{"class": c, "probability": round(p, 4)} for c, p in top]})
+        probabilities = classifier.probabilities(prepared.model_input)
+        # The Classify page's rule: a blank picture or a weak best guess is not given a class.
+        answer = verdict(probabilities, classifier.classes, args.threshold, prepared.is_empty,
+                         empty_reason=EMPTY_PICTURE_REASON)
+        top = classifier.top_k(probabilities, 3)
+        results.append({"image": path, "verdict": answer.answer, "sure": answer.sure, "reason": answer.reason,
+                        "top3": [{"class": c, "probability": round(p, 4)} for c, p in top]})
     if args.json:
         _print_json(results)
         return
     for r in results:
-        print(f"{r['image']}: " + ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"]))
+        guesses = ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"])
+        print(f"{r['image']}: {r['verdict']} ({guesses})" if r["sure"] else
+              f"{r['image']}: {r['verdict']} — {r['reason']}")
+
+
+def cmd_export(args) -> None:
+    from cnnlab.export import export_to_folder
+
+    for path in export_to_folder(args.run, args.out):
+        print(path)
+
+
+def cmd_import(args) -> None:
+    from cnnlab.model_import import import_model
+
+    run = import_model(args.file, dataset=args.dataset)
+    if args.json:
+        _print_json({"run_id": run.run_id, "dataset": run.config["dataset"], "parameters": run.parameters,
+                     "test_accuracy": run.test_accuracy, "message": run.message})
+        return
+    print(run.run_id)
+    print(run.message, file=sys.stderr)
+
+
+def cmd_lessons(args) -> None:
+    from cnnlab.lessons import load_lessons
+    from cnnlab.lessons.checks import describe
+
+    lessons = load_lessons()
+    if args.json:
+        _print_json([{"id": lesson.id, "title": lesson.title, "level": lesson.level, "minutes": lesson.minutes,
+                      "summary": lesson.summary,
+                      "steps": [{"number": step.number, "title": step.title, "check": step.check_kind,
+                                 "asks": describe(step.check) or None, "page": step.setup.page}
+                                for step in lesson.steps]} for lesson in lessons])
+        return
+    for lesson in lessons:
+        print(f"{lesson.order}. {lesson.title} ({lesson.id}): {lesson.level}, about {lesson.minutes} min")
+        for step in lesson.steps:
+            print(f"   {step.number}. {step.title}" + (f"  [{step.check_kind} check]" if step.check else ""))
 
 
 def build_parser() -> argparse.ArgumentParser:
     from cnnlab.datasets import DEFAULT_DATASET
+    from cnnlab.inference import DEFAULT_THRESHOLD
 
     parser = argparse.ArgumentParser(prog="python -m cnnlab", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -216,8 +270,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="classify image files with a saved run's model")
     p.add_argument("--run", required=True, help="run id (see `runs`)")
     p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                   help=f"say a class only when it has at least this probability (default {DEFAULT_THRESHOLD})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("export", help="write a run's model, a plain-Keras train.py, a notebook and run.json")
+    p.add_argument("--run", required=True, help="run id (see `runs`)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write them to (new or empty)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="check a .keras model file and save it as a new run")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dataset", help="the dataset it was trained on (default: the first that fits its shape)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("lessons", help="list the guided lessons with their steps and check types")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lessons)
     return parser
 
 

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
+from cnnlab.fields import shown, wrong_fields
 from cnnlab.settings import CnnlabError
 
 DEFAULT_SEED = 42
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 65_536
 OPTIMIZERS = ("adam", "sgd", "sgd-momentum", "rmsprop", "adamw")
+MAX_LEARNING_RATE = 10.0  # far above any useful value (the Train page's field stops there too)
 LR_SCHEDULES = ("constant", "cosine")
 
 
@@ -170,20 +173,28 @@ class TrainConfig:
         return copy.deepcopy(PRESETS[self.architecture].layers)  # callers may edit their copy
 
     def check(self) -> None:
-        """Reject settings that cannot work, with a message saying which and why."""
+        """Reject settings that cannot work, with a message saying which and why: first the kind of
+        every value (a setting typed as text, a number too big for a float...), then each range.
+        Nothing is saved or loaded before this passes."""
+        wrong = wrong_fields(self.to_json(), TrainConfig)
+        if wrong:
+            raise CnnlabError("Cannot train: " + "; ".join(wrong) + ".")
         problems = []
-        if not (self.epochs >= 1):
-            problems.append("epochs must be at least 1")
-        if not (self.batch_size >= 1):
-            problems.append("batch size must be at least 1")
-        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            problems.append("learning rate must be a positive number")
+        if not (1 <= self.epochs <= MAX_EPOCHS):
+            problems.append(f"epochs must be from 1 to {MAX_EPOCHS:,}, got {shown(self.epochs)}")
+        if not (1 <= self.batch_size <= MAX_BATCH_SIZE):
+            problems.append(f"batch size must be from 1 to {MAX_BATCH_SIZE:,}, got {shown(self.batch_size)}")
+        if not (0 < self.learning_rate <= MAX_LEARNING_RATE):  # also false for NaN; safe for any int
+            problems.append(f"learning rate must be above 0 and at most {MAX_LEARNING_RATE:g} (typically 0.001 for "
+                            f"Adam, 0.01 to 0.1 for SGD), got {shown(self.learning_rate)}")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {shown(self.optimizer)}")
+        if not (0 <= self.seed < 2**32):
+            problems.append(f"seed must be a whole number from 0 to {2**32 - 1:,}, got {shown(self.seed)}")
         if not (0 <= self.validation_split < 1):
             problems.append("validation split must be at least 0 and below 1 (e.g. 0.1 for 10%)")
         if not (0 <= self.augment_shift < 0.5):
             problems.append("shift augmentation must be between 0 and 0.5 of the image size")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
         if self.lr_schedule not in LR_SCHEDULES:
             problems.append(f"learning-rate schedule must be one of {', '.join(LR_SCHEDULES)}")
         if problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Union
@@ -18,7 +19,6 @@ from PIL import (
     GifImagePlugin,  # noqa: F401
     Image,
     ImageColor,
-    ImageOps,
     JpegImagePlugin,  # noqa: F401
     PngImagePlugin,  # noqa: F401
     WebPImagePlugin,  # noqa: F401
@@ -27,6 +27,9 @@ from PIL import (
 from cnnlab.settings import CnnlabError
 
 MAX_PIXELS = 40_000_000  # bigger than any phone photo; beyond it, refuse before decoding
+# Pillow decodes a WebP whole, in three full-size copies (a 40-megapixel one took 600 MB): keep
+# WebP to a size whose decoding stays well under 300 MB (16 megapixels: 250 MB, measured).
+MAX_WEBP_PIXELS = 16_000_000
 MAX_BYTES = 20_000_000  # 20 MB: the largest upload worth decoding for a 28x28 or 32x32 model
 READABLE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # only these decoders ever run (phone MPO JPEGs included)
 WORKING_SIZE = 1024  # big pictures are shrunk to this longer side first: plenty for a 32-pixel input
@@ -61,11 +64,17 @@ def read_image(source: ImageSource) -> LoadedImage:
     claimed = _claimed_size(data)
     if claimed and claimed[0] * claimed[1] > MAX_PIXELS:
         raise ImageError(_too_large_message(claimed))
+    if claimed and _webp_size(data) and claimed[0] * claimed[1] > MAX_WEBP_PIXELS:
+        raise ImageError(f"{label} is a WebP picture of {claimed[0]} x {claimed[1]} pixels; cnnlab opens WebP "
+                         f"pictures up to {MAX_WEBP_PIXELS // 1_000_000} megapixels (decoding one takes a lot of "
+                         "memory): save it as PNG or JPEG, or smaller.")
+    # Text notes (PNG metadata) are never used here, and Pillow refuses a big compressed one as if
+    # the picture were damaged: leave them out.
+    data = _png_without_text(data)
     try:
         img = Image.open(io.BytesIO(data), formats=READABLE_FORMATS)
     except Image.UnidentifiedImageError:
-        raise ImageError(f"{label} is not an image Pillow can read (PNG, JPEG, GIF, BMP or WebP); "
-                         "choose a picture in one of those formats.") from None
+        raise ImageError(_unreadable_message(data, label)) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # if the check above missed it
         raise ImageError(_too_large_message(claimed)) from None
     except Exception:
@@ -86,13 +95,21 @@ def read_image(source: ImageSource) -> LoadedImage:
         raise ImageError(f"{label} is damaged or cut short (the picture data stops early); "
                          "save or download it again and retry.") from None
     try:
-        if img.getexif().get(0x0112, 1) in range(2, 9):  # EXIF "Orientation": how the camera was held
-            img = ImageOps.exif_transpose(img)
-            notes.append("The photo was turned upright, as its camera recorded.")
+        orientation = img.getexif().get(0x0112, 1)  # EXIF "Orientation": how the camera was held
     except Exception:
+        orientation = 1
         notes.append("The photo's camera information (EXIF) is damaged, so it was not turned upright.")
-    image, more = to_rgb_or_l(img, label)
+    image, more = working_picture(img, label)
+    if orientation in _UPRIGHT:
+        image = image.transpose(_UPRIGHT[orientation])
+        notes.append("The photo was turned upright, as its camera recorded.")
     return LoadedImage(image, notes + more)
+
+
+# EXIF orientation -> the turn that stands the picture upright (as ImageOps.exif_transpose does).
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
 
 
 def _read_bytes(source: ImageSource) -> tuple[bytes, str]:
@@ -141,8 +158,12 @@ def _claimed_size(data: bytes) -> tuple[int, int] | None:
     """Width and height from the header alone, or None when no allowed format recognises it.
 
     A format plugin called directly reads only the header, and skips Pillow's own
-    decompression-bomb check, which would raise or warn before we can give a clear message.
+    decompression-bomb check, which would raise or warn before we can give a clear message
+    (except WebP's, which checks by itself: its header is read here directly).
     """
+    webp = _webp_size(data)
+    if webp is not None:
+        return webp
     for name in READABLE_FORMATS:
         factory, accept = Image.OPEN.get(name, (None, None))
         if factory is None or (accept is not None and not accept(data[:16])):
@@ -154,6 +175,167 @@ def _claimed_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    """A WebP file's width and height from its first chunk (lossy VP8, lossless VP8L or extended VP8X)."""
+    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    kind = data[12:16]
+    if kind == b"VP8X":  # canvas size minus one, 24-bit little-endian each
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if kind == b"VP8L" and data[20] == 0x2F:  # 14 bits each, minus one
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if kind == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":  # key frame start code, then 14-bit sizes
+        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+    return None
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+
+
+def _png_chunks(data: bytes):
+    """(type, start, end) of each whole chunk of a PNG, stopping where the file stops making sense."""
+    offset = len(PNG_SIGNATURE)
+    while offset + 12 <= len(data):
+        length = int.from_bytes(data[offset:offset + 4], "big")
+        end = offset + 12 + length
+        if end > len(data):
+            return
+        yield data[offset + 4:offset + 8], offset, end
+        offset = end
+
+
+def _png_without_text(data: bytes) -> bytes:
+    """The PNG without its text chunks (unchanged when it has none, or is not a PNG)."""
+    if not data.startswith(PNG_SIGNATURE):
+        return data
+    chunks = list(_png_chunks(data))
+    if not any(kind in _PNG_TEXT_CHUNKS for kind, _, _ in chunks):
+        return data
+    kept = [data[start:end] for kind, start, end in chunks if kind not in _PNG_TEXT_CHUNKS]
+    return PNG_SIGNATURE + b"".join(kept) + data[chunks[-1][2]:]
+
+
+# Formats Pillow knows but cnnlab does not open (fewer decoders, fewer ways in), by their first bytes.
+_OTHER_FORMATS = ((b"II*\0", "TIFF"), (b"MM\0*", "TIFF"), (b"8BPS", "Photoshop (PSD)"), (b"%PDF", "PDF"),
+                  (b"\0\0\1\0", "Windows icon (ICO)"), (b"\xff\x4f\xff\x51", "JPEG 2000"),
+                  (b"\0\0\0\x0cjP  ", "JPEG 2000"), (b"qoif", "QOI"), (b"DDS ", "DirectDraw (DDS)"))
+_NETPBM = {b"P1": "PBM", b"P2": "PGM", b"P3": "PPM", b"P4": "PBM", b"P5": "PGM", b"P6": "PPM", b"P7": "PAM"}
+
+
+def _unreadable_message(data: bytes, label: str) -> str:
+    """Why none of the allowed decoders took the file, in words: another format, a broken header, or not a picture."""
+    formats = "PNG, JPEG, GIF, BMP or WebP"
+    other = next((name for start, name in _OTHER_FORMATS if data.startswith(start)), None)
+    if other is None and data[:2] in _NETPBM and data[2:3].isspace():
+        other = _NETPBM[data[:2]]
+    if other is None and data[4:8] == b"ftyp":
+        brand = data[8:12]
+        other = ("HEIC (an iPhone photo)" if brand in (b"heic", b"heix", b"mif1", b"msf1") else
+                 "AVIF" if brand in (b"avif", b"avis") else None)
+    if other is None and data.lstrip()[:5].lower() in (b"<svg ", b"<?xml"):
+        other = "SVG"
+    if other:
+        return (f"{label} is in {other} format, which cnnlab does not open; save it as PNG or JPEG "
+                f"(cnnlab opens {formats}).")
+    if data.startswith(PNG_SIGNATURE):
+        chunks = list(_png_chunks(data))
+        header = next((data[start:end] for kind, start, end in chunks[:1] if kind == b"IHDR"), None)
+        if header is None or len(header) != 25:
+            return f"{label} is a damaged PNG (its header is missing or cut short); save or download it again."
+        if zlib.crc32(header[4:21]) != int.from_bytes(header[21:25], "big"):
+            return (f"{label} is a damaged PNG (its header's checksum is wrong: the file was changed or "
+                    "broken on the way); save or download it again.")
+        width, height = int.from_bytes(header[8:12], "big"), int.from_bytes(header[12:16], "big")
+        if not width or not height:
+            return f"{label} has no pixels (its header says {width} x {height}); choose a real picture."
+        return f"{label} is a damaged PNG (its header cannot be read); save or download it again."
+    starts = {b"\xff\xd8\xff": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF", b"BM": "BMP"}
+    kind = next((name for start, name in starts.items() if data.startswith(start)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "WebP"
+    if kind:
+        return f"{label} is a damaged {kind} (its header cannot be read); save or download it again."
+    return (f"{label} is not an image: it does not start like a {formats} file; "
+            "choose a picture in one of those formats.")
+
+
+def working_picture(img: Image.Image, label: str = "The picture") -> tuple[Image.Image, list[str]]:
+    """A decoded picture of any size and mode -> RGB or L, at most WORKING_SIZE on its longer side.
+
+    Shrinking comes first, in 8 bits (or 32 for deep pictures): a 6300 x 6300 picture with
+    transparency would otherwise be converted, filled and copied in floats at full size (about
+    1 GB for a 165 KB file). Modes that need converting first (transparency, palettes) are
+    converted and shrunk a strip at a time, so no full-size copy of the picture is ever made.
+    """
+    before = img.size
+    if max(before) > WORKING_SIZE:
+        img = _shrunk(img, WORKING_SIZE)
+    picture, notes = to_rgb_or_l(img, label)
+    if picture.size != before:
+        notes.append(f"The {before[0]} x {before[1]} picture was shrunk to {picture.size[0]} x {picture.size[1]} "
+                     "first, to keep things quick.")
+    return picture, notes
+
+
+STRIP_PIXELS = 1_000_000  # pixels converted at a time while shrinking (4 MB in RGBA)
+
+
+def _reduce_mode(img: Image.Image) -> str:
+    """The mode a picture is shrunk in: averaging needs real values (not palette indices), and
+    see-through pixels must be premultiplied by their alpha ("RGBa", "La"), or their hidden
+    colour would bleed into the edge of the drawing."""
+    mode = img.mode
+    if mode in ("L", "RGB", "I", "F"):
+        return mode
+    if mode.startswith("I;16"):
+        return "I"
+    if mode == "1":
+        return "L"
+    see_through = mode in ("RGBA", "RGBa", "LA", "La", "PA") or (mode == "P" and "transparency" in img.info)
+    grey = mode in ("LA", "La") or (mode in ("P", "PA") and _palette_is_grey(img))
+    if see_through:
+        return "La" if grey else "RGBa"
+    return "RGB"  # P without transparency, CMYK, YCbCr ...
+
+
+def _in_mode(img: Image.Image, mode: str) -> Image.Image:
+    if img.mode == mode:
+        return img
+    if mode in ("RGBa", "La") and img.mode != mode[:-1] + "A":  # premultiplied: Pillow gets there from RGBA / LA
+        img = img.convert(mode[:-1] + "A")
+    return img.convert(mode)
+
+
+def _shrunk(img: Image.Image, limit: int) -> Image.Image:
+    """`img` shrunk (area averaging) to at most `limit` on its longer side, without a full-size copy.
+
+    A whole-number reduction first (Pillow's `reduce`, a strip at a time when the mode has to
+    change), then a box filter to the exact size on the small picture."""
+    width, height = img.size
+    factor = max(1, max(width, height) // limit)
+    mode = _reduce_mode(img)
+    try:
+        if mode == img.mode:
+            small = img.reduce(factor) if factor > 1 else img.copy()
+        else:
+            rows = factor * max(1, STRIP_PIXELS // (width * factor))
+            small = Image.new(mode, (-(-width // factor), -(-height // factor)))
+            for top in range(0, height, rows):
+                strip = _in_mode(img.crop((0, top, width, min(height, top + rows))), mode)
+                small.paste(strip.reduce(factor) if factor > 1 else strip, (0, top // factor))
+        small.thumbnail((limit, limit), Image.Resampling.BOX)
+    except Exception:
+        raise ImageError(f"The picture uses the colour mode {img.mode}, which cnnlab cannot shrink; "
+                         "save it as an ordinary RGB or grayscale PNG or JPEG.") from None
+    if mode in ("RGBa", "La"):
+        small = small.convert(mode[:-1] + "A")
+    if img.mode.startswith("I;16"):
+        small.info["deep_mode"] = img.mode  # 16-bit values are scaled as 16-bit, not by their maximum
+    return small
+
+
 def to_rgb_or_l(img: Image.Image, label: str = "The picture") -> tuple[Image.Image, list[str]]:
     """Any Pillow mode -> RGB or L, scaling deep pictures to 0-255 and filling transparency."""
     mode = img.mode
@@ -162,7 +344,7 @@ def to_rgb_or_l(img: Image.Image, label: str = "The picture") -> tuple[Image.Ima
     if mode == "1":
         return img.convert("L"), []
     if mode.startswith("I") or mode == "F":
-        return _deep_to_l(np.asarray(img), mode), []
+        return _deep_to_l(np.asarray(img), img.info.get("deep_mode", mode)), []
     if mode in ("RGBA", "RGBa", "LA", "La", "PA") or (mode == "P" and "transparency" in img.info):
         return fill_transparency(img)
     try:
@@ -195,11 +377,12 @@ def fill_transparency(img: Image.Image) -> tuple[Image.Image, list[str]]:
     """
     rgba = img.convert("RGBA")
     grey_source = img.mode in ("LA", "La") or (img.mode in ("P", "PA") and _palette_is_grey(img))
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64)
+    alpha = np.asarray(rgba.getchannel("A"))
     notes = []
     if alpha.min() < 255:
-        weight = alpha.sum()
-        brightness = (np.asarray(rgba.convert("L"), np.float64) * alpha).sum() / weight if weight else 255.0
+        weight = float(alpha.sum(dtype=np.float64))
+        brightness = float(np.asarray(rgba.convert("L"), np.float32).ravel() @ alpha.ravel().astype(np.float32)
+                           / weight) if weight else 255.0
         light_ink = brightness >= 128  # nothing visible at all: black, like an empty canvas
         backdrop = Image.new("RGBA", rgba.size, (0, 0, 0, 255) if light_ink else (255, 255, 255, 255))
         rgba = Image.alpha_composite(backdrop, rgba)
@@ -232,6 +415,7 @@ def from_canvas(rgba: np.ndarray, background: str | tuple[int, int, int] | None 
         return fill_transparency(strokes)[0]
     colour = ImageColor.getrgb(background)[:3] if isinstance(background, str) else tuple(map(int, background[:3]))
     return Image.alpha_composite(Image.new("RGBA", strokes.size, colour + (255,)), strokes).convert("RGB")
+
 
 
 def round_to_uint8(x: np.ndarray) -> np.ndarray:

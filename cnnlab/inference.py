@@ -20,6 +20,7 @@ from cnnlab.runs import load_model, load_run
 
 DEFAULT_THRESHOLD = 0.6  # below this share of the probability, the page says "Not sure"
 EMPTY_REASON = "the canvas is empty — draw a digit"
+EMPTY_PICTURE_REASON = "the picture looks empty: nothing stands out from its background"  # uploads, files
 RIVAL = 0.15  # a second class with this much probability is a real alternative worth naming
 
 
@@ -87,10 +88,17 @@ class Verdict:
     confidence: float
     reason: str
     best: str | None = None
+    empty: bool = field(default=False, compare=False)  # nothing to classify: the picture is blank
 
     @property
     def sure(self) -> bool:
         return self.label is not None
+
+    @property
+    def answer(self) -> str:
+        """The verdict in one word or name, for the command line and JSON: the class when sure,
+        "blank" for an empty picture, else "not sure"."""
+        return self.label if self.label is not None else "blank" if self.empty else "not sure"
 
 
 def verdict(probabilities, classes, threshold: float = DEFAULT_THRESHOLD, is_empty: bool = False, *,
@@ -107,7 +115,7 @@ def verdict(probabilities, classes, threshold: float = DEFAULT_THRESHOLD, is_emp
     if len(probs) != len(classes) or len(probs) == 0:
         raise ValueError(f"{len(probs)} probabilities for {len(classes)} classes")
     if is_empty:
-        return Verdict(None, 0.0, empty_reason)
+        return Verdict(None, 0.0, empty_reason, empty=True)
     if not np.isfinite(probs).all():
         return Verdict(None, 0.0, "the network's output is not a number: it probably diverged while training; "
                                   "train it again with a lower learning rate")

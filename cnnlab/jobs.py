@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from cnnlab.config import TrainConfig
-from cnnlab.runs import FINAL_STATUSES, Run, check_lab_may_change, new_run_id
+from cnnlab.runs import FINAL_STATUSES, Run, check_lab_may_change, check_runs_folder, new_run_id
 from cnnlab.settings import CnnlabError, max_parallel_jobs
 from cnnlab.training import Event, add_batch_point, plain_message, train
 
@@ -132,6 +132,7 @@ class JobRegistry:
 
         Settings that cannot work are refused here, before anything is queued."""
         config.check()
+        check_runs_folder(writable=True)
         job = TrainingJob(owner, config, self)
         with self._cond:
             self._jobs.append(job)

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from cnnlab.fields import shown
 from cnnlab.settings import CnnlabError
 
 
@@ -161,7 +162,7 @@ def layer_type_of(spec: Any) -> str | None:
 def default_layer(layer_type: str) -> dict[str, Any]:
     """A fresh, complete spec of `layer_type` with sensible defaults (for 'add layer' buttons)."""
     if layer_type not in LAYER_TYPES:
-        raise ArchitectureError(f"unknown layer type {layer_type!r}; choose one of {', '.join(LAYER_TYPES)}")
+        raise ArchitectureError(f"unknown layer type {shown(layer_type)}; choose one of {', '.join(LAYER_TYPES)}")
     return dict(LAYER_TYPES[layer_type].default)
 
 
@@ -197,19 +198,21 @@ def _check_value(label: str, param: Param, value: Any) -> Any:
     name = param.label.lower()
     if param.kind == "choice":
         if value not in param.choices:
-            raise ArchitectureError(f"{label}: {name} {value!r} is not one of {', '.join(param.choices)}")
+            raise ArchitectureError(f"{label}: {name} {shown(value)} is not one of {', '.join(param.choices)}")
         return value
-    # bool is an int subclass, and inf/nan cannot be compared or rounded: reject them all here.
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # Type first, then range. bool is an int subclass; inf/nan cannot be compared or rounded; an
+    # int of any size is compared exactly (math.isfinite would fail on one too big for a float).
+    is_number = (isinstance(value, int) and not isinstance(value, bool)) or \
+        (isinstance(value, float) and math.isfinite(value))
     if param.kind == "int":
         if not is_number or value != int(value):
-            raise ArchitectureError(f"{label}: {name} must be a whole number, got {value!r}")
+            raise ArchitectureError(f"{label}: {name} must be a whole number, got {shown(value)}")
         value = int(value)
     elif not is_number:
-        raise ArchitectureError(f"{label}: {name} must be a number, got {value!r}")
+        raise ArchitectureError(f"{label}: {name} must be a number, got {shown(value)}")
     if not param.minimum <= value <= param.maximum:
         lo, hi = (int(param.minimum), int(param.maximum)) if param.kind == "int" else (param.minimum, param.maximum)
-        raise ArchitectureError(f"{label}: {name} must be between {lo} and {hi}, got {value!r}")
+        raise ArchitectureError(f"{label}: {name} must be between {lo} and {hi}, got {shown(value)}")
     return value
 
 
@@ -219,17 +222,18 @@ def validate_layer(spec: Any) -> dict[str, Any]:
     Only the layer's own settings are checked here; whether it fits its input is `check_stack`'s job.
     """
     if not isinstance(spec, dict):
-        raise ArchitectureError(f"expected a layer (a dict with a 'type'), got {spec!r}")
+        raise ArchitectureError(f"expected a layer (a dict with a 'type'), got {shown(spec)}")
     layer_type = layer_type_of(spec)
     if layer_type is None:
-        raise ArchitectureError(f"unknown layer type {spec.get('type')!r}; choose one of {', '.join(LAYER_TYPES)}")
+        raise ArchitectureError(f"unknown layer type {shown(spec.get('type'))}; choose one of {', '.join(LAYER_TYPES)}")
     kind = LAYER_TYPES[layer_type]
     missing = [key for key in kind.required if key not in spec]
     if missing:
         raise ArchitectureError(f"{kind.label}: missing {', '.join(missing)} "
                                 f"(a {kind.label} layer needs {', '.join(kind.required)})")
     # Unknown keys are usually typos ("kernal"); silently ignoring them would build the wrong model.
-    unknown = sorted(map(str, set(spec) - {"type"} - {p.key for p in kind.params}))
+    unknown = sorted(key if isinstance(key, str) and len(key) <= 40 else shown(key)
+                     for key in set(spec) - {"type"} - {p.key for p in kind.params})
     if unknown:
         allowed = ", ".join(p.key for p in kind.params) or "no settings"
         raise ArchitectureError(f"{kind.label}: unknown setting {', '.join(unknown)} (it takes {allowed})")
@@ -285,19 +289,31 @@ def _pool_name(spec: dict) -> str:
 
 
 def _label(spec: Any) -> str:
-    """Safe on any input, even an incomplete spec: check_stack's messages name layers with it."""
+    """Safe on any input, even an incomplete spec: check_stack's messages name layers with it.
+
+    The spec may be anything (this names the layer whose values are wrong): a value too odd to
+    show in a label is shown as "?"; the error message itself says what is wrong with it."""
     t = layer_type_of(spec)
     if t is None:
         return "layer"
+
+    def v(key: str, default: Any = None) -> str:
+        value = spec[key] if default is None else spec.get(key, default)  # no value: the plain label below
+        text = shown(value) if isinstance(value, (int, float, str)) else "?"
+        return text.strip("'") if len(text) <= 12 else "?"
+
     try:
         if t == "conv":
-            return f"{_conv_name(spec)} ({spec.get('padding', 'valid')})"
+            stride = f", stride {v('stride', 1)}" if spec.get("stride", 1) != 1 else ""
+            return f"Conv {v('filters')}@{v('kernel')}x{v('kernel')}{stride} ({v('padding', 'valid')})"
         if t in ("maxpool", "avgpool"):
-            return _pool_name(spec)
+            size = spec.get("size", 2)
+            stride = f", stride {v('stride')}" if spec.get("stride") not in (None, size) else ""
+            return f"{'MaxPool' if t == 'maxpool' else 'AvgPool'} {v('size', 2)}x{v('size', 2)}{stride}"
         if t == "dropout":
-            return f"Dropout {spec['rate']}"
+            return f"Dropout {v('rate')}"
         if t == "dense":
-            return f"Dense {spec['units']}"
+            return f"Dense {v('units')}"
     except KeyError:
         pass
     return {"batchnorm": "BatchNorm", "gap": "Global average pooling"}.get(t, LAYER_TYPES[t].label)

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from cnnlab.fields import shown
 from cnnlab.layers import ArchitectureError, describe_layer, layer_type_of, pool_stride, validate_layer
 from cnnlab.settings import CnnlabError, max_parameters
 
@@ -126,13 +127,23 @@ _SHAPE_RULES: dict[str, Callable] = {
 }
 
 
+MAX_IMAGE_SIDE = 4096  # pixels: far beyond any picture cnnlab trains on
+MAX_CHANNELS = 4
+MAX_CLASSES = 1_000_000
+
+
 def _check_dataset_shape(input_shape: Any, num_classes: Any) -> tuple[int, int, int]:
+    def whole(n: Any, top: int) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= top
+
     ok = (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3
-          and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in input_shape))
+          and whole(input_shape[0], MAX_IMAGE_SIDE) and whole(input_shape[1], MAX_IMAGE_SIDE)
+          and whole(input_shape[2], MAX_CHANNELS))
     if not ok:
-        raise ArchitectureError(f"the input shape must be (height, width, channels), got {input_shape!r}")
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
-        raise ArchitectureError(f"a classifier needs at least 2 classes, got {num_classes!r}")
+        raise ArchitectureError(f"the input shape must be (height, width, channels), sides from 1 to "
+                                f"{MAX_IMAGE_SIDE:,} and 1 to {MAX_CHANNELS} channels, got {shown(input_shape)}")
+    if not whole(num_classes, MAX_CLASSES) or num_classes < 2:
+        raise ArchitectureError(f"a classifier needs from 2 to {MAX_CLASSES:,} classes, got {shown(num_classes)}")
     return tuple(input_shape)  # type: ignore[return-value]
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from cnnlab import picture_ops as ops
-from cnnlab.imagefiles import WORKING_SIZE, LoadedImage, as_uint8, round_to_uint8, to_rgb_or_l
+from cnnlab.imagefiles import LoadedImage, as_uint8, round_to_uint8, working_picture
 
 # How each dataset's pictures were made: the share of the frame the drawing's longer side fills
 # (MNIST: 20 of 28 pixels, a 4-pixel black border; Fashion-MNIST: all 28) and what is centred
@@ -102,12 +102,15 @@ def prepare(
     fit: bool = True,
     centre: bool = True,
     style: str = "auto",
+    paper: bool = True,
 ) -> Prepared:
     """Prepare a picture for a model whose training images were `image_shape` (H, W, C).
 
     Each keyword switches one step; a switched-off step passes the picture on unchanged, and the
     last step ("scale") always resizes to the model's size, so the model input is always valid.
     `invert`: "auto" inverts when the picture's border is light; True/False force it.
+    `paper`: for "digit" pictures on a light background, even out the light and keep only the ink
+    first (cnnlab.paper: photos of handwriting on paper, pen or pencil, with shadows and grain).
     `style`: "digit" (ink on a plain background, MNIST-like), "fashion" (like "digit", but filling
     the whole frame and centred by outline, as Fashion-MNIST was made), "photo" (CIFAR-like: keep
     the middle, resize), or "auto" = digit for 1-channel models, photo for 3-channel ones.
@@ -120,13 +123,7 @@ def prepare(
     if invert not in ("auto", True, False):
         raise ValueError(f"invert must be 'auto', True or False, not {invert!r}")
 
-    picture, notes = _as_picture(image)
-    if max(picture.size) > WORKING_SIZE:
-        before = picture.size
-        picture = picture.copy()
-        picture.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BOX)
-        notes.append(f"The {before[0]} x {before[1]} picture was shrunk to {picture.size[0]} x {picture.size[1]} "
-                     "first, to keep things quick.")
+    picture, notes = _as_picture(image)  # at most WORKING_SIZE on its longer side
     raw = np.asarray(picture)
     steps = [Step("raw", "Your picture", "The picture as it arrived, before any preparation.", raw)]
 
@@ -145,6 +142,10 @@ def prepare(
     # Light or dark background? MNIST is white ink on black; paper is the other way round.
     lum = np.asarray(picture.convert("L") if x.ndim == 3 else x, dtype=np.float32)
     background_was_light = bool(np.median(ops.border(lum)) > 127.5)
+    if style == "digit" and background_was_light:  # ink on paper: shadows, uneven light, grain, pencil
+        x, paper_step = _paper_step(x, paper)
+        steps.append(paper_step)
+        lum = np.asarray(x if x.ndim == 2 else lum, dtype=np.float32)
     if style in FILL:  # ink on paper: empty when no ink stands out from the background
         lo, hi = ops.levels(255 - lum if background_was_light else lum)
         is_empty = bool(hi - lo < ops.EMPTY_CONTRAST)
@@ -169,6 +170,20 @@ def prepare(
     return Prepared(steps, model_input, is_empty, notes, background_was_light)
 
 
+def _paper_step(x: np.ndarray, paper: bool) -> tuple[np.ndarray, Step]:
+    """Even out the paper of a grey picture (cnnlab.paper), as a step the student can switch off."""
+    if not paper or x.ndim != 2:
+        why = SWITCHED_OFF if not paper else "grayscale is off"
+        return x, Step("paper", "Paper not evened out", "The light and shadows on the paper were left as they are.",
+                       round_to_uint8(x), False, why)
+    from cnnlab.paper import even_out_paper
+
+    cleaned, _ = even_out_paper(x)
+    return cleaned, Step("paper", "Paper evened out", "The paper's brightness was measured all over it and divided "
+                         "out, so shadows and uneven light disappear; faint grain was dropped and the ink, pencil "
+                         "included, made fully dark.", round_to_uint8(cleaned))
+
+
 def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background_was_light, is_empty):
     """invert -> contrast -> crop -> fit -> centre, on a float32 picture (HxW, or HxWx3 with colour kept)."""
     steps = []
@@ -187,7 +202,7 @@ def _digit_steps(x, size, style, invert, contrast, crop, fit, centre, background
 
     # MNIST's background is exactly 0 and its ink reaches 255; paper grain and shadows are neither.
     lo, hi = ops.levels(ops.luminance(x))
-    if contrast and not is_empty and (lo > 0.5 or hi < 254.5):
+    if contrast and not is_empty and hi - lo > 1 and (lo > 0.5 or hi < 254.5):  # hi == lo: nothing to stretch
         x = np.clip((x - lo) * (255 / (hi - lo)), 0, 255)
         steps.append(Step("contrast", "Contrast stretched", "The background was made pure black and the brightest "
                           "ink pure white, as in MNIST; faint noise disappeared.", round_to_uint8(x)))
@@ -277,15 +292,15 @@ def _scale_step(x: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray,
 def _as_picture(image: Any) -> tuple[Image.Image, list[str]]:
     """A PIL image, a LoadedImage or a NumPy array -> an RGB or L PIL image, plus notes."""
     if isinstance(image, LoadedImage):
-        picture, notes = to_rgb_or_l(image.image)
+        picture, notes = working_picture(image.image)
         return picture, list(image.notes) + notes
     if isinstance(image, Image.Image):
-        return to_rgb_or_l(image)
+        return working_picture(image)
     if isinstance(image, np.ndarray):
         array = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
         if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or array.size == 0:
             raise ValueError(f"prepare needs an H x W or H x W x 1/3/4 array, got shape {image.shape}")
-        return to_rgb_or_l(Image.fromarray(np.ascontiguousarray(as_uint8(array))))
+        return working_picture(Image.fromarray(np.ascontiguousarray(as_uint8(array))))
     raise TypeError(f"prepare needs a PIL image, a LoadedImage or a NumPy array, not {type(image).__name__}")
 
 

@@ -7,7 +7,12 @@ Each run is a folder under `settings.runs_dir()`:
                            killed half-way still has what it had learned so far)
 
 Every write goes to a temporary file first and is then renamed over the old one: a rename is
-atomic, so a crash never leaves a half-written run.json or model behind.
+atomic, so a crash never leaves a half-written run.json or model behind (only, at worst, a
+`.tmp-<pid>-...` file, removed the next time runs are listed once its writer is gone).
+
+A run folder whose files are damaged (run.json unreadable or holding values of the wrong kind,
+model.keras not a Keras archive) is still listed, with status "damaged" and a message saying
+what is wrong, so one bad file never hides the other runs; it can be looked at and deleted.
 """
 from __future__ import annotations
 
@@ -16,13 +21,16 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+import zipfile
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from cnnlab.files import replacing, write_text_atomically
+from cnnlab.fields import fits, shown, wrong_fields
+from cnnlab.files import replacing, temporary_prefix, write_text_atomically
 from cnnlab.settings import CnnlabError, runs_dir
 
 RUN_FILE = "run.json"
@@ -34,6 +42,13 @@ ACTIVE_STATUSES = ("queued", "running")
 FINAL_STATUSES = ("finished", "stopped", "diverged", "failed", "interrupted")
 KEPT_STATUSES = ("finished", "stopped", "interrupted")  # ended keeping what it learned (if an epoch finished)
 FAILED_STATUSES = ("diverged", "failed")  # ended with an error message to show
+DAMAGED = "damaged"  # never saved: what list_runs reports for a folder whose files cannot be used
+MODEL_MEMBERS = ("config.json", "metadata.json", "model.weights.h5")  # what every .keras archive holds
+STALE_TEMP_SECONDS = 60  # a temporary file untouched this long, whose writer is gone, is a leftover
+RUN_ID_PATTERN = r"[A-Za-z0-9._-]+"
+# What each epoch of a run's history holds (a number, or null where there was no validation set);
+# charts and the Runs page read these. Other keys an epoch may gain later are left alone.
+EPOCH_NUMBERS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images_per_second")
 
 # Tells this process's runs apart from those of an earlier process that had the same pid.
 _PROCESS_TOKEN = uuid.uuid4().hex
@@ -49,7 +64,7 @@ class Run:
     config: dict[str, Any]
     status: str = "queued"
     message: str = ""
-    history: list[dict[str, float]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # one dict per epoch: see EPOCH_NUMBERS
     test_loss: float | None = None
     test_accuracy: float | None = None
     created: float = field(default_factory=time.time)
@@ -79,7 +94,8 @@ class Run:
 
     @property
     def has_model(self) -> bool:
-        return self.model_path.exists()
+        """A model that can be used: saved, and not in a damaged run."""
+        return self.status != DAMAGED and self.model_path.exists()
 
     @property
     def epochs_done(self) -> int:
@@ -89,6 +105,8 @@ class Run:
     def title(self) -> str:
         """Short label for menus and chart legends, e.g. 'lenet5 on mnist-sample, lr 0.001 (#3f2a)'."""
         c = self.config
+        if c.get("imported"):  # trained elsewhere: no learning rate or batch size to tell
+            return f"{c.get('source_file', 'model')} (imported) on {c.get('dataset', '?')} (#{self.run_id[-4:]})"
         return (f"{c.get('architecture', '?')} on {c.get('dataset', '?')}, "
                 f"lr {c.get('learning_rate', '?')}, batch {c.get('batch_size', '?')} (#{self.run_id[-4:]})")
 
@@ -102,7 +120,7 @@ class Run:
 
     def save_model(self, model) -> None:
         """Save the Keras model atomically (to a temporary file, then rename)."""
-        with replacing(self.model_path, suffix=".keras") as temporary:
+        with replacing(self.model_path) as temporary:  # named .tmp-<pid>-....keras (see cnnlab.files)
             model.save(temporary)
 
 
@@ -112,56 +130,179 @@ def new_run_id(architecture: str, dataset: str) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}-{uuid.uuid4().hex[:4]}"
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0
+    return True
+
+
 def _owner_alive(run: Run) -> bool:
     if run.owner_host != socket.gethostname():
         return True  # another machine's run: we cannot tell, so trust what it says
     if run.owner_pid == os.getpid():
         return run.owner_token == _PROCESS_TOKEN
+    return _pid_alive(run.owner_pid)
+
+
+# --- Reading run folders, whatever is in them ---------------------------------------------------
+
+class _Damaged(Exception):
+    """What is wrong with a run folder's files, in words."""
+
+
+def _model_problem(path: Path) -> str | None:
+    """What is wrong with a model file, checked cheaply (a .keras file is a zip archive holding
+    MODEL_MEMBERS; TensorFlow is not needed to look), or None when it looks whole."""
     try:
-        os.kill(run.owner_pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        with zipfile.ZipFile(path) as archive:
+            missing = [name for name in MODEL_MEMBERS if name not in archive.namelist()]
+    except zipfile.BadZipFile:
+        return f"{MODEL_FILE} is not a zip archive, so not a Keras model file (it may be cut short)"
+    except OSError as e:
+        return f"{MODEL_FILE} cannot be read ({e.strerror or e})"
+    if missing:
+        return f"{MODEL_FILE} lacks {', '.join(missing)}, so it is not a whole Keras model file"
+    return None
+
+
+def _parse_run(folder: Path) -> Run:
+    """The run saved in `folder`, or _Damaged saying what is wrong with its run.json."""
+    from cnnlab.training import TrainConfig  # the config's fields and their kinds
+
+    try:
+        text = (folder / RUN_FILE).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise _Damaged(f"{RUN_FILE} is missing") from None
+    except UnicodeDecodeError:
+        raise _Damaged(f"{RUN_FILE} is not UTF-8 text (the file is garbled)") from None
+    except OSError as e:
+        raise _Damaged(f"{RUN_FILE} cannot be read ({e.strerror or e})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise _Damaged(f"{RUN_FILE} is not valid JSON ({e.msg} at character {e.pos}: it may be cut short)") from None
+    if not isinstance(data, dict):
+        raise _Damaged(f"{RUN_FILE} holds {shown(data)}, not a JSON object")
+    problems = wrong_fields(data, Run)
+    if isinstance(data.get("history"), list):
+        problems += [f"history's epoch {i} has {key} {shown(entry[key])}, not a number"
+                     for i, entry in enumerate(data["history"], 1) if isinstance(entry, dict)
+                     for key in EPOCH_NUMBERS if key in entry and not fits(entry[key], float | None)]
+    if isinstance(data.get("config"), dict):
+        problems += wrong_fields(data["config"], TrainConfig, "config's ")
+    status = data.get("status")
+    if isinstance(status, str) and status not in ACTIVE_STATUSES + FINAL_STATUSES:
+        problems.append(f"status {shown(status)} is not one a run can have")
+    if problems:
+        raise _Damaged(f"in {RUN_FILE}, " + "; ".join(problems))
+    known = {f.name for f in fields(Run)}
+    values = {k: v for k, v in data.items() if k in known}
+    values.setdefault("config", {})
+    return Run(**{**values, "run_id": folder.name})  # the folder's name is the run's name
 
 
 def _read_run(folder: Path) -> Run:
-    data = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
-    known = {f for f in Run.__dataclass_fields__}
-    run = Run(**{k: v for k, v in data.items() if k in known})
+    """The run saved in `folder`, with status "damaged" (and why, in `message`) if its files
+    cannot be used. Never raises for what is inside the folder."""
+    try:
+        run = _parse_run(folder)
+    except _Damaged as problem:
+        try:
+            created = folder.stat().st_mtime
+        except OSError:
+            created = 0.0
+        return Run(run_id=folder.name, config={}, status=DAMAGED, created=created, owner_pid=0,
+                   message=f"This run's files are damaged: {problem}. Delete the run (its folder is {folder}).")
     if run.status in ACTIVE_STATUSES and not _owner_alive(run):
         # The process that trained it died (killed, crashed, machine restarted): keep what it
         # had, and say so.
         run.status = "interrupted"
         run.message = (f"Training was interrupted after {run.epochs_done} epoch(s) "
                        "(the program that ran it stopped). What it learned so far is kept.")
+    if run.model_path.exists():
+        problem = _model_problem(run.model_path)
+        if problem:
+            run.status = DAMAGED
+            run.message = (f"This run's trained network is damaged: {problem}. Its curves and settings are "
+                           "kept, but it cannot classify; delete the run and train again.")
     return run
 
 
+def _remove_leftovers(folder: Path) -> None:
+    """Delete temporary files a killed or crashed save left in a run folder: only those untouched for
+    STALE_TEMP_SECONDS whose writer (the pid in their name) is no longer running here; a file another
+    process is writing right now is never touched."""
+    try:
+        leftovers = list(folder.glob(".tmp-*"))
+    except OSError:
+        return
+    for path in leftovers:
+        writer = re.match(r"\.tmp-(\d+)-", path.name)
+        try:
+            age = time.time() - path.stat().st_mtime
+            if age > STALE_TEMP_SECONDS and not (writer and _pid_alive(int(writer[1]))):
+                path.unlink()
+        except OSError:
+            pass  # gone already, or not ours to delete
+
+
+def check_runs_folder(*, writable: bool = False) -> Path:
+    """The runs folder, or CnnlabError saying in one sentence what is wrong with it.
+
+    With `writable`, also checks that a run can be saved there (creating the folder if needed),
+    by writing a file: permission bits alone do not say (root ignores them, a read-only disk does not)."""
+    root = runs_dir()
+    setting = "CNNLAB_RUNS_DIR" if os.environ.get("CNNLAB_RUNS_DIR") else "the default runs folder"
+    if root.exists() and not root.is_dir():
+        raise CnnlabError(f"The runs folder {root} is a file, not a folder: point CNNLAB_RUNS_DIR at a folder "
+                          f"(it is now {setting}).")
+    if not writable:
+        return root
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=root, prefix=temporary_prefix(), suffix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise CnnlabError(f"The runs folder {root} cannot be written ({e.strerror or e}), so no training could "
+                          "be saved: make it writable, or point CNNLAB_RUNS_DIR at a folder you can write "
+                          "to.") from None
+    return root
+
+
 def load_run(run_id: str) -> Run:
-    folder = runs_dir() / run_id
-    if not re.fullmatch(r"[A-Za-z0-9._-]+", run_id or "") or not (folder / RUN_FILE).exists():
+    folder = runs_dir() / run_id if isinstance(run_id, str) else None
+    if folder is None or not re.fullmatch(RUN_ID_PATTERN, run_id or "") or not folder.is_dir():
         raise RunNotFound(f"No saved run called {run_id!r} in {runs_dir()}; "
                           "`python -m cnnlab runs` lists the saved runs.")
-    try:
-        return _read_run(folder)
-    except (OSError, ValueError, TypeError) as e:
-        raise CnnlabError(f"Run {run_id} could not be read ({e}); delete its folder {folder}.") from None
+    run = _read_run(folder)
+    if run.status == DAMAGED:
+        raise CnnlabError(f"Run {run_id} is damaged: {run.message}")
+    return run
 
 
 def list_runs() -> list[Run]:
-    """Every readable saved run, newest first. Unreadable folders are skipped, not fatal."""
-    root = runs_dir()
-    if not root.is_dir():
+    """Every run folder, newest first. A damaged one is listed with status "damaged" and a message
+    saying what is wrong; it never hides the others. Leftover temporary files are cleaned on the way."""
+    root = check_runs_folder()
+    try:
+        folders = [entry for entry in root.iterdir() if re.fullmatch(RUN_ID_PATTERN, entry.name)
+                   and not entry.name.startswith(".") and entry.is_dir()]
+    except FileNotFoundError:
         return []
+    except OSError as e:
+        raise CnnlabError(f"The runs folder {root} cannot be read ({e.strerror or e}): check its permissions, "
+                          "or point CNNLAB_RUNS_DIR at another folder.") from None
     runs = []
-    for folder in root.iterdir():
-        if (folder / RUN_FILE).is_file():
-            try:
-                runs.append(_read_run(folder))
-            except (OSError, ValueError, TypeError):
-                continue
+    for folder in folders:
+        _remove_leftovers(folder)
+        if not (folder / RUN_FILE).exists() and _recently_changed(folder):
+            continue  # a run being created this very moment: its run.json is on its way
+        runs.append(_read_run(folder))
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
 
@@ -179,10 +320,23 @@ def check_lab_may_change(run: Run, lab: str | None) -> None:
                          "not stop or delete it.")
 
 
+def _recently_changed(folder: Path) -> bool:
+    try:
+        return time.time() - folder.stat().st_mtime < STALE_TEMP_SECONDS
+    except OSError:
+        return False
+
+
 def delete_run(run_id: str, *, lab: str | None = None, any_lab: bool = False) -> None:
-    """Delete a saved run. From the app, `lab` is the lab asking: only its own runs go. The command
-    line and tests, run by whoever owns the runs folder, pass any_lab=True."""
-    run = load_run(run_id)
+    """Delete a run's folder (a damaged run too); refuses a run that is still training. From the app,
+    `lab` is the lab asking: only its own runs go. The command line and tests, run by whoever owns
+    the runs folder, pass any_lab=True."""
+    try:
+        run = load_run(run_id)
+    except RunNotFound:
+        raise
+    except CnnlabError:  # damaged: nothing in it can be training
+        run = _read_run(runs_dir() / run_id)
     if not any_lab:
         check_lab_may_change(run, lab)
     if run.status in ACTIVE_STATUSES:
@@ -201,5 +355,10 @@ def load_model(run_id: str):
     try:
         return keras.models.load_model(run.model_path, compile=False)
     except Exception as e:  # a damaged file is the user's to delete, not a crash
-        raise CnnlabError(f"The model file of run {run_id} could not be loaded ({type(e).__name__}); "
-                          "delete the run and train again.") from None
+        from cnnlab.training import plain_message
+
+        reason = " ".join(plain_message(e).split())  # one line, without Keras's terminal colours
+        reason = reason if len(reason) <= 200 else reason[:197] + "..."
+        raise CnnlabError(f"The model file of run {run_id} could not be loaded: Keras says "
+                          f"\"{reason or type(e).__name__}\" ({type(e).__name__}). It may be damaged or saved by "
+                          "another version of Keras; delete the run and train again.") from None

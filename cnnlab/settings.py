@@ -42,6 +42,13 @@ def runs_dir() -> Path:
     return _path_setting("CNNLAB_RUNS_DIR", "~/.cnnlab/runs")
 
 
+def class_dir() -> Path:
+    """Where the class's shared things live (the board, the handwriting set): CNNLAB_CLASS_DIR, by
+    default a class/ folder beside the runs folder (~/.cnnlab/class), like labs/."""
+    configured = os.environ.get("CNNLAB_CLASS_DIR")
+    return Path(configured).expanduser() if configured else runs_dir().parent / "class"
+
+
 def labs_dir() -> Path:
     """Folder where each lab's choices are kept across server restarts: CNNLAB_LABS_DIR, by default
     a labs/ folder beside the runs folder (~/.cnnlab/labs)."""

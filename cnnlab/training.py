@@ -16,12 +16,14 @@ from __future__ import annotations
 import math
 import re
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from cnnlab.config import OPTIMIZERS, TrainConfig
-from cnnlab.runs import Run, new_run_id
+from cnnlab.config import MAX_LEARNING_RATE, OPTIMIZERS, TrainConfig
+from cnnlab.fields import shown
+from cnnlab.runs import Run, check_runs_folder, new_run_id
 from cnnlab.settings import CnnlabError
 
 Event = dict[str, Any]
@@ -45,17 +47,17 @@ def learning_rate_schedule(config: TrainConfig, batches_per_epoch: int):
     "cosine" a Keras schedule over every batch of the training: a linear climb from a tenth of
     `learning_rate` to all of it over the first WARMUP_FRACTION of the batches, then half a
     cosine wave down to zero at the last batch."""
+    rate = float(config.learning_rate)  # Keras refuses a whole number such as 10
     if config.lr_schedule == "constant":
-        return config.learning_rate
+        return rate
     import keras
 
     total = max(1, config.epochs * batches_per_epoch)
     warmup = min(total - 1, round(total * WARMUP_FRACTION))
     if not warmup:  # a single batch: no room to climb
-        return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=total, alpha=0.0)
+        return keras.optimizers.schedules.CosineDecay(rate, decay_steps=total, alpha=0.0)
     return keras.optimizers.schedules.CosineDecay(
-        config.learning_rate / 10, decay_steps=total - warmup, alpha=0.0,
-        warmup_target=config.learning_rate, warmup_steps=warmup)
+        rate / 10, decay_steps=total - warmup, alpha=0.0, warmup_target=rate, warmup_steps=warmup)
 
 
 
@@ -66,9 +68,10 @@ def make_optimizer(name: str, learning_rate):
     momentum 0.9, which usually trains much faster at the same learning rate.
     """
     if name not in OPTIMIZERS:
-        raise CnnlabError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if isinstance(learning_rate, (int, float)) and not (0 < learning_rate <= 10):
-        raise CnnlabError(f"the learning rate must be a positive number such as 0.001, got {learning_rate!r}")
+        raise CnnlabError(f"unknown optimizer {shown(name)}; choose one of {', '.join(OPTIMIZERS)}")
+    if isinstance(learning_rate, (int, float)) and not (0 < learning_rate <= MAX_LEARNING_RATE):
+        raise CnnlabError(f"the learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
+                          f"got {shown(learning_rate)}")
     from keras import optimizers
 
     if name == "sgd-momentum":
@@ -156,18 +159,80 @@ def add_batch_point(points: list[dict], event: Event) -> None:
         points[:] = points[::2] if len(points) % 2 else [*points[::2], points[-1]]  # the latest stays
 
 
-def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_train: int, num_classes: int):
+@dataclass(frozen=True)
+class Chance:
+    """What guessing scores on a training set: always answering its commonest class gets
+    `accuracy`; answering with each class's share as its probability gets `loss` (the labels'
+    entropy, ln(classes) when they are balanced). A network whose weights were wrecked by too big
+    steps scores exactly this, whatever the picture: it has collapsed to guessing."""
+
+    accuracy: float
+    loss: float
+
+    @classmethod
+    def of(cls, labels: np.ndarray, num_classes: int) -> "Chance":
+        shares = np.bincount(np.asarray(labels, np.int64), minlength=num_classes) / max(len(labels), 1)
+        present = shares[shares > 0]
+        entropy = float(-(present * np.log(present)).sum()) if len(present) else math.log(max(num_classes, 2))
+        return cls(float(shares.max()) if len(labels) else 1 / max(num_classes, 2), entropy)
+
+    def band(self) -> float:
+        """Accuracy below this is guessing: chance plus 5% of the way from chance to perfect."""
+        return self.accuracy + 0.05 * (1 - self.accuracy)
+
+
+MIN_STEPS_TO_JUDGE = 50  # fewer weight updates than this may simply not have learned anything yet
+
+
+def collapse_reason(history: list[dict], chance: Chance, highest_loss: float, steps: int) -> str | None:
+    """Why the training in `history` (one dict per epoch, the last one just finished) has collapsed
+    to guessing, or None when it has not. Slow but healthy training is never called collapsed.
+
+    Collapsed: the last epoch guesses at chance (accuracy within `Chance.band`, on the validation
+    pictures too, with the loss of guessing), and either an earlier epoch did clearly better (it
+    fell back), or the loss overshot on the way (`highest_loss`, the highest running loss seen,
+    well above the loss of guessing: the steps were too big) and at least MIN_STEPS_TO_JUDGE
+    weight updates (`steps`) have run. A network learning slowly from its random start sits near
+    chance too, but its loss never overshoots, and it never falls back.
+    """
+    last = history[-1]
+    accuracies = [last.get("accuracy")] + ([last["val_accuracy"]] if last.get("val_accuracy") is not None else [])
+    if not all(isinstance(a, (int, float)) and a < chance.band() for a in accuracies):
+        return None
+    if not (isinstance(last.get("loss"), (int, float)) and last["loss"] >= 0.95 * chance.loss):
+        return None
+    best = max(history[:-1], key=lambda h: h.get("val_accuracy") or h.get("accuracy") or 0.0, default=None)
+    best_accuracy = (best.get("val_accuracy") or best.get("accuracy") or 0.0) if best else 0.0
+    if best_accuracy >= chance.accuracy + 0.3 * (1 - chance.accuracy):
+        return (f"after reaching {best_accuracy:.1%} in epoch {best.get('epoch')}, it fell back to guessing "
+                f"({last['accuracy']:.1%} right, where always answering one class scores {chance.accuracy:.1%})")
+    if highest_loss > max(1.25 * chance.loss, chance.loss + 0.5) and steps >= MIN_STEPS_TO_JUDGE:
+        return (f"its loss overshot to {highest_loss:.3g} and it is now guessing: {last['accuracy']:.1%} right "
+                f"(always answering one class scores {chance.accuracy:.1%}), loss {last['loss']:.2f} "
+                f"(guessing scores {chance.loss:.2f})")
+    return None
+
+
+# What usually works, per optimizer, for the collapse message.
+TYPICAL_LEARNING_RATES = {"adam": "0.001", "adamw": "0.001", "rmsprop": "0.001", "sgd": "0.01 to 0.1",
+                          "sgd-momentum": "0.001 to 0.01"}
+
+
+def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_train: int, num_classes: int,
+                   chance: Chance | None = None, config: "TrainConfig | None" = None):
     import keras
 
     too_high = divergence_threshold(num_classes)
 
     class Reporter(keras.callbacks.Callback):
-        """Turns Keras's hooks into cnnlab events; honours Stop and catches divergence."""
+        """Turns Keras's hooks into cnnlab events; honours Stop and catches divergence and collapse."""
 
         def __init__(self):
             super().__init__()
             self.status = "finished"
             self.message = ""
+            self.history: list[dict] = []
+            self.highest_loss = 0.0  # of the running loss Keras reports after each step
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
@@ -178,6 +243,8 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
             logs = logs or {}
             loss = float(logs.get("loss", 0.0))
             self.train_seconds = time.perf_counter() - self.epoch_start
+            if math.isfinite(loss):
+                self.highest_loss = max(self.highest_loss, loss)
             emit({"type": "batch", "epoch": self.epoch + 1, "epochs": num_epochs,
                   "batch": min(batch + 1, num_batches), "batches": num_batches, "loss": loss,
                   "accuracy": float(logs.get("accuracy", 0.0))})
@@ -197,7 +264,7 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
                 return  # a half epoch (stopped or diverged) is not a point on the curve
             logs = logs or {}
             seconds = time.perf_counter() - self.epoch_start
-            emit({
+            event = {
                 "type": "epoch", "epoch": epoch + 1, "epochs": num_epochs,
                 "loss": float(logs.get("loss", float("nan"))),
                 "accuracy": float(logs.get("accuracy", float("nan"))),
@@ -205,7 +272,22 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
                 "val_accuracy": float(logs["val_accuracy"]) if "val_accuracy" in logs else None,
                 "seconds": seconds,
                 "images_per_second": num_train / max(self.train_seconds, 1e-9),
-            })
+            }
+            emit(event)  # a whole epoch: kept and shown, collapsed or not
+            self.history.append(event)
+            reason = (collapse_reason(self.history, chance, self.highest_loss, (epoch + 1) * num_batches)
+                      if chance else None)
+            if reason:
+                self.status = "diverged"
+                lr, optimizer = (config.learning_rate, config.optimizer) if config else ("?", "?")
+                self.message = (f"Training collapsed in epoch {epoch + 1}: {reason}. The network has stopped "
+                                f"learning, because its steps were too big: the learning rate {lr:g} is too high "
+                                f"for {optimizer}. Try one ten times lower (for {optimizer}, "
+                                f"{TYPICAL_LEARNING_RATES.get(optimizer, '0.001')} usually works)."
+                                if isinstance(lr, (int, float)) else
+                                f"Training collapsed in epoch {epoch + 1}: {reason}. Try a learning rate ten "
+                                "times lower.")
+                self.model.stop_training = True
 
     return Reporter()
 
@@ -213,11 +295,12 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
 def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
           should_stop: Callable[[], bool] | None = None, run: Run | None = None,
           progress: Callable[[int, int, str], None] | None = None,
-          callbacks: list | None = None) -> Run:
+          callbacks: list | None = None, timelapse: bool = True) -> Run:
     """Train a network as `config` says and save the run. Returns the saved run.
 
     `callbacks`: extra Keras callbacks, called after cnnlab's own (the benchmarks measure test
     accuracy after each epoch with one; time spent in them is not counted in epoch seconds).
+    `timelapse`: save snapshots for Inspect's "Watch it learn" (cnnlab.timelapse) with the run.
 
     Settings that cannot work (unknown dataset, impossible layer stack, bad numbers) raise
     CnnlabError before anything is saved. Once training has begun, nothing raises: the run ends
@@ -231,6 +314,7 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
 
     # 1. The settings, the pictures and the layer stack: anything impossible is refused here.
     config.check()
+    check_runs_folder(writable=True)  # before minutes of loading and training, not after
     dataset = load_dataset(config.dataset, image_size=config.image_size, channels=config.channels,
                            progress=progress)
     layers = config.layer_stack()
@@ -265,8 +349,13 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
                      "test_images": int(len(dataset.y_test)), "batches": num_batches,
                      "epochs": config.epochs, "parameters": int(lesson.model.count_params())})
         # 5. Epoch after epoch, until done, stopped or diverged.
-        lesson.fit(config, train_data, val_data, should_stop, num_batches, len(train_idx),
-                   dataset.num_classes, callbacks or [])
+        snapshots = []
+        if timelapse and not should_stop():  # for Inspect's "Watch it learn"
+            from cnnlab.timelapse import make_recorder
+
+            snapshots.append(make_recorder(run.path, dataset.x_test, dataset.y_test, dataset.num_classes, num_batches))
+        lesson.fit(config, train_data, val_data, should_stop, num_batches, len(train_idx), dataset.num_classes,
+                   Chance.of(dataset.y_train[train_idx], dataset.num_classes), [*snapshots, *(callbacks or [])])
         # 6. The final score, on test pictures it has never seen.
         lesson.measure_on_test_set(config, dataset)
     except CnnlabError as e:
@@ -315,12 +404,13 @@ class _Lesson:
             run.history.append({k: v for k, v in event.items() if k not in ("type", "epochs")})
             run.seconds += event["seconds"]
             self.this_epoch.clear()
+            # Saved before it is reported: an epoch anyone has seen (a printed line, a point on a
+            # chart) is on disk, even if the program is killed the next moment.
+            run.save_model(self.trained_model())
+            run.save()
         elif event["type"] == "batch":
             add_batch_point(self.this_epoch, event)
         self.on_event(event)
-        if event["type"] == "epoch":
-            run.save_model(self.trained_model())  # after every epoch: a killed run keeps what it learned
-            run.save()
 
     def compile(self, config: TrainConfig, num_batches: int) -> None:
         from cnnlab.precision import training_precision, with_precision
@@ -332,8 +422,9 @@ class _Lesson:
             steps_per_execution=steps_per_execution(config.batch_size))
 
     def fit(self, config: TrainConfig, train_data, val_data, should_stop, num_batches: int, num_train: int,
-            num_classes: int, callbacks: list) -> None:
-        reporter = _make_callback(self.emit, should_stop, num_batches, config.epochs, num_train, num_classes)
+            num_classes: int, chance: Chance, callbacks: list) -> None:
+        reporter = _make_callback(self.emit, should_stop, num_batches, config.epochs, num_train, num_classes,
+                                  chance, config)
         if should_stop():
             reporter.status, reporter.message = "stopped", "Stopped before the first epoch began."
         else:

@@ -10,12 +10,15 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.imagefiles import from_canvas
-from cnnlab.inference import DEFAULT_THRESHOLD, verdict
+from cnnlab.inference import DEFAULT_THRESHOLD, EMPTY_PICTURE_REASON, verdict
+from cnnlab.lessons.checks import drawing_record
 from cnnlab.preprocess import prepare, style_for_dataset
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.ui import classify as ui
+from cnnlab.ui.handwriting import add_drawing_form
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.lessons import record_drawing
 from cnnlab.ui.models import current_classifier
 from cnnlab.ui.state import choices
 from cnnlab.ui.widgets import explainer, show_error
@@ -103,7 +106,7 @@ with input_col:
             else:
                 st.caption(f"Switch the camera on to photograph {SUBJECT.get(style, thing)} (your browser will ask).")
             waiting = "Take a photo to see what the network makes of it."
-        empty_reason = "the picture looks empty: nothing stands out from its background"
+        empty_reason = EMPTY_PICTURE_REASON
         if upload is not None:
             opened = ui.opened_upload(upload, source)
             if opened.error is not None:
@@ -183,6 +186,11 @@ with answer_col:
                 chosen.last_input = prepared.model_input  # Inspect can show what each layer makes of it
                 st.page_link("pages/inspect.py", label="See what each layer makes of this picture (Inspect)",
                              icon=":material/visibility:")
+            if not prepared.is_empty and source == DRAW:
+                # Evidence for the lessons' drawing checks, and the way into the class handwriting set.
+                record_drawing(drawing_record(dict(zip(map(str, classifier.classes), probabilities)), switches,
+                                              classifier.dataset))
+                add_drawing_form(picture, [str(c) for c in classifier.classes], answer.label)
 
 # --- Plain-language explanations ---------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import streamlit as st
 from cnnlab.datasets import DATASET_NAMES, FOLDER_PREFIX, availability, dataset_info
 from cnnlab.ui import data as ui
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.setups import picker
 from cnnlab.ui.state import choices, widget_default
 from cnnlab.ui.widgets import explainer
 
@@ -18,8 +19,7 @@ page_header("Data", "A CNN learns from many labelled pictures. Choose a dataset,
 chosen = choices()
 options = [*DATASET_NAMES, ui.FOLDER_OPTION]
 widget_default("dataset_choice", ui.menu_option(chosen.dataset))
-option = st.selectbox("Dataset", options, key="dataset_choice", format_func=ui.dataset_label,
-                      on_change=ui.dataset_chosen)
+option = picker("dataset", "Dataset", options, "dataset_choice", ui.dataset_label, ui.dataset_chosen)
 refused = st.session_state.pop("dataset_refused", None)
 if refused:
     st.error(f"{refused} Your lab keeps working with **{chosen.dataset}**.", icon=":material/cloud_off:")

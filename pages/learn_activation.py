@@ -53,7 +53,8 @@ try:
     if layers:
         conv = learn.network_computes(run, "pre_activation", picture.pixels, layer.name)
         before = conv.map(min(int(number), layer.filters) - 1)
-        what = f"{layer.name}, filter {int(number)}: its sums (plus bias) before {layer.activation}"
+        what = (f"{layer.name}, filter {int(number)}: its sums (plus bias), before the network's own "
+                f"{ACTIVATIONS.get(layer.activation, (layer.activation,))[0]}")
     elif kernel is not None:
         before = convolve(as_network_view(picture.pixels), kernel.weights, padding="same").map()
         what = f"the picture convolved with {kernel.name}"

@@ -110,7 +110,9 @@ def draw(position: int) -> None:
         for what, values in (("window", conv.window(row, col)), ("products", conv.products(row, col)))})
 
 
-learn.scrubber("learn_conv_position", conv.positions, draw, click_chart="learn_conv_maps", columns=cols)
+# It starts in the middle of the picture, where there is something to see; Play goes on from there.
+learn.scrubber("learn_conv_position", conv.positions, draw, click_chart="learn_conv_maps", columns=cols,
+               start=(rows // 2) * cols + cols // 2 + 1)
 learn.table_expander("the whole output map", {"sums (before any activation)": learn.grid_table(output_map)}
                      | ({f"after {kernel.learned_from.activation}": learn.grid_table(activated)}
                         if activated is not None else {}))

@@ -83,7 +83,7 @@ def draw(position: int) -> None:
 
 
 learn.scrubber("learn_pool_position", pooled.positions, draw, label="Position of the window",
-               click_chart="learn_pool_maps", columns=cols)
+               click_chart="learn_pool_maps", columns=cols, start=(rows // 2) * cols + cols // 2 + 1)
 
 st.subheader(f"Side by side: a convolution with stride {stride}")
 choice = st.selectbox("Its kernel", [AVERAGE, *HAND_MADE_KERNELS], key="learn_pool_conv_kernel",

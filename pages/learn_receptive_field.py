@@ -96,15 +96,19 @@ shown = np.pad(view, ((pad[0], pad[1]), (pad[2], pad[3]), (0, 0)), constant_valu
 picture_panels = [Panel(shown[..., c], name, scale, row0=-pad[0], col0=-pad[2], boxes=boxes, hover="pixel")
                   for c, (name, scale) in enumerate([("input picture", "picture")] if view.shape[2] == 1 else
                                                     [("input: red", "red"), ("green", "green"), ("blue", "blue")])]
-st.plotly_chart(panels_figure([Panel(values, f"{map_name}: click a cell", "auto", boxes=[Box(row, row, col, col)],
-                                     clickable=True)], height=380), key=MAP_CHART, on_select="rerun",
-                selection_mode="points", **CHART)
-st.caption(f"The map: {map_caption}. The outlined cell is the chosen one (click another, or type its row and column).")
-st.plotly_chart(panels_figure(picture_panels, height=380 if view.shape[2] == 1 else 300), key="learn_rf_picture",
-                **CHART)
-st.caption("The picture, with the patch the chosen cell sees outlined"
-           + (" (solid) and the rest of its receptive field, on the zero padding outside the picture, dashed."
-              if whole != seen else "."))
+map_col, picture_chart_col = st.columns(2, gap="medium")
+with map_col:
+    st.plotly_chart(panels_figure([Panel(values, f"{map_name}: click a cell", "auto", boxes=[Box(row, row, col, col)],
+                                         clickable=True)], height=400), key=MAP_CHART, on_select="rerun",
+                    selection_mode="points", **CHART)
+    st.caption(f"The map: {map_caption}. The outlined cell is the chosen one (click another, or type its row and "
+               "column above).")
+with picture_chart_col:
+    st.plotly_chart(panels_figure(picture_panels, height=400 if view.shape[2] == 1 else 240), key="learn_rf_picture",
+                    **CHART)
+    st.caption("The picture, with the patch the chosen cell sees outlined"
+               + (" (solid) and the rest of its receptive field, on the zero padding outside the picture, dashed."
+                  if whole != seen else "."))
 st.markdown(f"Cell (row **{row}**, column **{col}**) of **{layer.name}** sees rows **{seen.top}–{seen.bottom}** and "
             f"columns **{seen.left}–{seen.right}** of the picture: a **{seen.height} x {seen.width}** patch"
             + (f" (its whole receptive field is {layer.size} x {layer.size}, but near the border part of it falls on "

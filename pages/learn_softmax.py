@@ -22,7 +22,7 @@ MADE_UP = "1.0, -2.0, 0.5, 3.0, -1.0, 0.0, -0.5, 2.0, -3.0, 1.5"
 learn.explorer_header("Softmax, one-hot and loss", "softmax_loss")
 run = learn.trained_run()
 picture_col, scores_col = st.columns([1, 1], gap="medium")
-with scores_col:
+with picture_col:
     use_network = learn.use_network_toggle("learn_softmax_network", run)
 if use_network:
     with picture_col:
@@ -41,7 +41,7 @@ else:
         classes = [str(c) for c in dataset_info(choices().dataset).classes]
     except CnnlabError:
         classes = [str(i) for i in range(10)]
-    with scores_col:
+    with picture_col:
         typed = st.text_input(f"Made-up scores, one per class ({len(classes)}: {', '.join(classes)})",
                               value=", ".join(MADE_UP.split(", ")[:len(classes)]), key="learn_softmax_scores",
                               persist_state="session",

@@ -8,6 +8,7 @@ from cnnlab.presets import PRESETS
 from cnnlab.ui import network as ui
 from cnnlab.ui.layer_editor import layer_editor
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.setups import hidden, locked, picker
 from cnnlab.ui.state import choices, widget_default
 from cnnlab.ui.widgets import explainers
 
@@ -20,8 +21,7 @@ options = [*PRESETS, ui.CUSTOM]
 if chosen.architecture not in options:
     chosen.architecture = ui.FALLBACK_PRESET
 widget_default("preset_choice", chosen.architecture)
-architecture = st.selectbox("Network", options, key="preset_choice", format_func=ui.network_label,
-                            on_change=ui.preset_changed)
+architecture = picker("architecture", "Network", options, "preset_choice", ui.network_label, ui.preset_changed)
 chosen.architecture = architecture
 
 if architecture == ui.CUSTOM:
@@ -41,7 +41,10 @@ if architecture == ui.CUSTOM:
     st.subheader("Your layers")
     st.caption("Change any setting and everything below updates at once. Hover a layer's name for what it "
                "does. Your stack is saved as you go.")
-    layer_editor(check)
+    if hidden("layers") or locked("layers"):
+        st.caption(":material/lock: The layers are fixed for this exercise: the table below shows them.")
+    else:
+        layer_editor(check)
 
 st.subheader("The picture's shape, layer by layer")
 if check.error is not None:

@@ -4,10 +4,12 @@ import streamlit as st
 from cnnlab.charts.training import training_curves
 from cnnlab.curves import read_curves
 from cnnlab.jobs import job_registry
-from cnnlab.runs import ACTIVE_STATUSES, FAILED_STATUSES, delete_run, list_runs
+from cnnlab.runs import ACTIVE_STATUSES, DAMAGED, FAILED_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.ui import runs as ui
+from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
+from cnnlab.ui.model_import import import_section
 from cnnlab.ui.state import choices, lab_id
 from cnnlab.ui.training import curves_caption, duration
 from cnnlab.ui.widgets import show_error
@@ -20,7 +22,12 @@ page_header(
     "size, the number of epochs...), train again, and compare the curves here.",
 )
 
-runs = list_runs()
+import_section()  # a network trained elsewhere becomes a run (and the current model)
+try:
+    runs = list_runs()
+except CnnlabError as e:  # the runs folder itself is wrong (a file, unreadable)
+    show_error(e)
+    st.stop()
 if not runs:
     st.info("No saved runs yet. Train a network on the **Train** page; each training appears here.",
             icon=":material/info:")
@@ -62,7 +69,8 @@ st.dataframe(
 )
 st.caption("Newest first; ★ marks the current model, the one Inspect and Classify use. Status: "
            "*finished*, *stopped* (by you; keeps what it learned), *interrupted* (the program ended "
-           "during training), *diverged* (the loss blew up: learning rate too high) or *failed*.")
+           "during training), *diverged* (the loss blew up: learning rate too high), *failed*, or *damaged* "
+           "(its saved files cannot be read: pick it below to see why).")
 
 # ---- Compare ---------------------------------------------------------------------------------
 st.subheader("Compare runs")
@@ -75,10 +83,11 @@ if st.session_state.get("run_choice") not in ids:
     st.session_state["run_choice"] = chosen.run_id if chosen.run_id in ids else ids[0]
 run = by_id[st.selectbox("Run", ids, key="run_choice", format_func=lambda i: by_id[i].title)]
 if run.message:
-    (st.error if run.status in FAILED_STATUSES else st.info)(run.message)
+    (st.error if run.status in (*FAILED_STATUSES, DAMAGED) else st.info)(run.message)
 cols = st.columns(4)
 cols[0].metric("Status", run.status)
-cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}")
+cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}"
+               if not run.config.get("imported") else "elsewhere")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
 if run.history or run.unfinished_epoch:
@@ -90,11 +99,15 @@ if run.history or run.unfinished_epoch:
     if run.history:
         st.markdown("\n".join(f"- {note}" for note in
                                read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
+elif run.config.get("imported"):
+    st.caption("Imported: it was trained elsewhere, so there are no curves; its test accuracy was measured "
+               "here, on the test pictures of the dataset it was imported for.")
 elif run.status in ACTIVE_STATUSES:
     st.caption("Still training: its curves appear as its epochs end (watch it live on the Train page of "
                "the lab that started it).")
 else:
     st.caption("This run has no curves: it ended before its first epoch did.")
+export_button(run, key="export_run_button")  # take it home: model, train.py, notebook, run.json
 
 read_only = ui.why_read_only(run)
 job = job_registry().find(run.run_id)
@@ -124,6 +137,8 @@ with actions[3]:
         st.caption("This is the current model.")
     elif run.status in ACTIVE_STATUSES:
         st.caption("Still training: it can become the current model once it has ended.")
+    elif run.status == DAMAGED:
+        st.caption("Its files are damaged, so it cannot be the current model.")
     elif not run.has_model:
         st.caption("No saved network (it ended before its first epoch), so it cannot be the current model.")
 

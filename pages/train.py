@@ -5,7 +5,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.datasets import availability, dataset_info
 from cnnlab.jobs import job_registry
 from cnnlab.network import check_stack
-from cnnlab.runs import load_run
+from cnnlab.runs import check_runs_folder, load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, lab_id
@@ -57,6 +57,12 @@ with right:
 if check_error:
     st.error(f"This network cannot be trained on these pictures: {check_error}", icon=":material/error:")
     st.page_link("pages/model.py", label="Fix the network on the Model page", icon=":material/build:")
+try:  # said now, not after the student has waited for a training that could not be saved
+    check_runs_folder(writable=True)
+    folder_error = None
+except CnnlabError as e:
+    folder_error = str(e)
+    show_error(e)
 
 # ---- Settings --------------------------------------------------------------------------------
 st.subheader("Settings")
@@ -68,12 +74,14 @@ with st.container(border=True):
 # ---- Train / Stop ----------------------------------------------------------------------------
 buttons = st.columns([1, 1, 4], vertical_alignment="center")
 train_clicked = buttons[0].button("Train", key="train_button", type="primary", icon=":material/play_arrow:",
-                                  disabled=bool(check_error) or active, width="stretch")
+                                  disabled=bool(check_error or folder_error) or active, width="stretch")
 stop_clicked = buttons[1].button("Stop", key="stop_button", icon=":material/stop:", disabled=not active,
                                  width="stretch")
 with buttons[2]:
     if check_error:
         st.caption("Train is off until the network fits the pictures.")
+    elif folder_error:
+        st.caption("Train is off until runs can be saved.")
     elif active:
         st.caption("One training at a time per lab: stop this one to start another with new settings.")
     others = [j for j in registry.active() if j.owner != lab_id()]

@@ -28,6 +28,8 @@ def _isolated_folders(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.setenv("CNNLAB_LABS_DIR", str(tmp_path_factory.mktemp("labs")))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras-home")))
+    # The class's board and handwriting set: their own folder, also for tests that share a runs folder.
+    monkeypatch.setenv("CNNLAB_CLASS_DIR", str(tmp_path_factory.mktemp("class")))
     # Belt and braces with _no_network below: also child processes (the CLI, the app) never download.
     monkeypatch.setenv("CNNLAB_OFFLINE", "1")
 

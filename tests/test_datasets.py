@@ -440,8 +440,8 @@ def test_folder_dataset_info_reads_no_pixels_and_finds_grey(tmp_path):
     (lambda root: fx.write_picture_folder(root, {"only": 3}), "at least two classes.*found 1: only"),
     (lambda root: fx.save_image(root / "loose.png", "RGB", 0), "found 0"),
     (lambda root: [(root / c).mkdir(parents=True) for c in ("a", "b")], "found 0"),
-    (lambda root: [(root / c).mkdir(parents=True) or (root / c / "x.png").write_bytes(b"??") for c in "ab"],
-     "None of the 2 files"),
+    (lambda root: [(root / c).mkdir(parents=True) or [(root / c / f"{i}.png").write_bytes(b"??") for i in "xy"]
+                   for c in "ab"], "None of the 4 files"),
 ])
 def test_folder_problems_are_clear_errors(tmp_path, make, message):
     root = tmp_path / "pictures"

@@ -29,8 +29,9 @@ def test_without_a_trained_model_it_says_to_train_first():
 
 def test_kernels_feature_maps_and_confusion_matrix_of_a_trained_run(trained_run):
     at = open_inspect("inspectrun", run_id=trained_run.run_id)
-    assert [tab.label for tab in at.tabs] == ["Kernels", "Feature maps", "Why this class?", "Confusion matrix",
-                                             "Most confident mistakes"]
+    assert [tab.label for tab in at.tabs] == ["Kernels", "Feature maps", "Why this class?", "Move it",
+                                             "Excites a filter", "Watch it learn", "Confusion matrix",
+                                             "Most confident mistakes", "Class handwriting"]
     shown = captions(at)
     assert [c for c in shown if c.startswith("filter ")] == [f"filter {i}" for i in range(1, 5)]
     text = page_text(at)
@@ -41,7 +42,8 @@ def test_kernels_feature_maps_and_confusion_matrix_of_a_trained_run(trained_run)
     assert sum(c.startswith("channel ") for c in shown) == 40
     assert f"test image #1, true class: {load_dataset('mnist-sample').y_test[0]}" in shown
     assert any(m.value.startswith("**Prediction: ") for m in at.markdown)
-    assert len(at.get("plotly_chart")) == 3  # top-3 bars, confusion matrix, accuracy per class
+    # top-3 bars, the probe's bars and sweep, the time-lapse's loss curve, confusion matrix, accuracy per class
+    assert len(at.get("plotly_chart")) == 6
 
     # The page's counts are the model's: compute the confusion matrix here too.
     test_set = load_dataset("mnist-sample")

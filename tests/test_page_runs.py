@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+import zipfile
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -30,8 +31,10 @@ def saved_run(suffix: str, learning_rate: float, val_accuracy: list[float], *, s
                    created=created or time.time(), lab=lab)
     run.save()
     if with_model:
-        # The page only checks that a model file exists; Inspect and Classify are the ones to load it.
-        run.model_path.write_bytes(b"not opened by this page")
+        # The page only checks that the model file looks like a .keras archive; Inspect and Classify load it.
+        with zipfile.ZipFile(run.model_path, "w") as archive:
+            for name in runs.MODEL_MEMBERS:
+                archive.writestr(name, "{}")
     return run
 
 

@@ -89,7 +89,7 @@ def test_stop_ends_a_running_training():
     assert wait_for(lambda: job.done, timeout=15)
     at.run()
     assert not at.exception, at.exception
-    assert job.status == "stopped"
+    assert job.status == "stopped", job.message
     assert "Stopped during epoch" in page_text(at)
     assert lab_choices(lab).run_id == job.run_id  # a stopped run with an epoch is kept as the model
     assert not at.button(key="train_button").disabled

@@ -138,12 +138,13 @@ def test_only_the_lab_that_trained_a_run_may_delete_it():
     assert not run.path.exists()
 
 
-def test_a_damaged_run_folder_is_skipped_not_fatal():
+def test_a_damaged_run_folder_is_listed_as_damaged_not_fatal():
     run = train(tiny_config())
     broken = run.path.parent / "broken-run"
     broken.mkdir()
     (broken / "run.json").write_text("{not json")
-    assert [r.run_id for r in runs.list_runs()] == [run.run_id]
+    listed = {r.run_id: r for r in runs.list_runs()}
+    assert listed[run.run_id].status == "finished" and listed["broken-run"].status == "damaged"
     json.loads((run.path / "run.json").read_text())  # the good one is intact
 
 

@@ -249,7 +249,7 @@ def dead_unit_bars(names: Sequence[str], shares: Sequence[float], counts: Sequen
                    height: int = 260) -> go.Figure:
     """The share of dead ReLU units of each layer."""
     data = [dict(type="bar", x=[s * 100 for s in shares], y=list(names), orientation="h", text=list(counts),
-                 textposition="auto", marker=dict(color=HIGHLIGHT),
+                 textposition="outside", cliponaxis=False, marker=dict(color=HIGHLIGHT),
                  hovertemplate="%{y}: %{x:.1f}% dead<extra></extra>")]
     layout = dict(yaxis=dict(type="category", autorange="reversed"), xaxis=dict(range=[0, 100], ticksuffix="%"))
     return styled(go.Figure(dict(data=data, layout=layout), _validate=False), None, height=height,

@@ -11,7 +11,7 @@ import numpy as np
 
 from cnnlab.datasets.cache import decoded_copy
 from cnnlab.datasets.folders import list_image_folder, read_listed_images
-from cnnlab.datasets.registry import CIFAR10_CLASSES, Arrays, Progress
+from cnnlab.datasets.registry import CIFAR10_CLASSES, Arrays, Progress, check_unpacked_size
 
 CIFAR_BATCHES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch")
 
@@ -62,6 +62,7 @@ def load_cifar_archive(path: Path, progress: Progress | None = None) -> Arrays:
         for member in tar:
             base = member.name.rsplit("/", 1)[-1]
             if member.isfile() and base in CIFAR_BATCHES:
+                check_unpacked_size(member.name, member.size, path)
                 found[base] = _read_cifar_batch(tar.extractfile(member))
     missing = [name for name in CIFAR_BATCHES if name not in found]
     if missing:

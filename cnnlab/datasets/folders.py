@@ -27,6 +27,7 @@ class FolderListing:
     train: list[tuple[str, int]]  # (file, label), already shuffled
     test: list[tuple[str, int]]
     has_split_folders: bool
+    warnings: tuple[str, ...] = ()  # worth saying, not worth refusing (a class only test/ has)
 
     def signature(self) -> str:
         """Changes whenever an image file is added, removed, renamed or rewritten."""
@@ -88,11 +89,44 @@ def list_image_folder(root: Path, classes: tuple[str, ...] | None = None) -> Fol
         test += [(f, label) for f in held]
     if not train:
         raise DatasetError(f"The image folder {root} has class folders but no image files in them.")
+    _check_enough_pictures(root, classes, train_files, test_files, split_here)
+    warnings = ()
+    only_in_test = [name for name in classes if not train_files.get(name)] if not split_here else []
+    if only_in_test:
+        warnings = (f"test/ has pictures of {_some(only_in_test)}, which train/ has none of: the network can "
+                    "never get those right (add training pictures of them, or remove them from test/)",)
     # Folders list images class by class; shuffle once, or a validation split taken from the end of
     # the training set would hold only the last class or two.
     rng = np.random.default_rng(SHUFFLE_SEED)
     train, test = [train[i] for i in rng.permutation(len(train))], [test[i] for i in rng.permutation(len(test))]
-    return FolderListing(root, tuple(classes), train, test, has_split and not split_here)
+    return FolderListing(root, tuple(classes), train, test, has_split and not split_here, warnings)
+
+
+MIN_PICTURES_PER_CLASS = 2  # one to train on and one to test with: the least that can work at all
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """"a, b and c", or "a, b, c, d, e and 7 more"."""
+    names = [repr(n) for n in names]
+    if len(names) > shown:
+        return ", ".join(names[:shown]) + f" and {len(names) - shown:,} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _check_enough_pictures(root: Path, classes, train_files: dict, test_files: dict, split_here: bool) -> None:
+    """Refuse, before any picture is read, a folder too small to train and test on."""
+    if split_here:  # 20% of each class is kept for testing: each class needs one picture on each side
+        short = [name for name in classes if len(train_files.get(name, [])) < MIN_PICTURES_PER_CLASS]
+        if short:
+            raise DatasetError(
+                f"The image folder {root} needs at least {MIN_PICTURES_PER_CLASS} pictures of each class (one to train "
+                f"on, one to test with; 20 or more train far better), but {_some(short)} "
+                f"{'has' if len(short) == 1 else 'have'} fewer. Add pictures, or remove those class folders.")
+        return
+    empty = [name for name in classes if not train_files.get(name)]
+    if len(empty) == len(classes) or not any(test_files.values()):
+        raise DatasetError(f"The image folder {root} needs pictures in both train/ and test/ (one subfolder per "
+                           "class in each); one of them is empty.")
 
 
 def read_picture(path: str, size: int, channels: int | None) -> np.ndarray | None:
@@ -184,4 +218,5 @@ def folder_info(name: str, listing: FolderListing, size: int, channels: int,
         name, f"Your images: {listing.root.name}", listing.classes, (size, size, channels), train_size, test_size,
         "Your own pictures: check you may use them", "",
         f"Your own pictures from {listing.root}, one subfolder per class ({len(listing.classes)} classes), "
-        f"resized to {size}x{size} pixels in {'shades of grey' if channels == 1 else 'colour'}; {how}.", False)
+        f"resized to {size}x{size} pixels in {'shades of grey' if channels == 1 else 'colour'}; {how}."
+        + "".join(f" Note: {warning}." for warning in listing.warnings), False)

@@ -106,6 +106,10 @@ def _load_sample(name: str) -> Dataset:
 def load_folder(name: str, size: int, channels: int | None, progress: Progress | None) -> Dataset:
     listing = list_image_folder(folder_path(name))
     arrays = read_listed_images(listing, size, channels, progress)
+    if not len(arrays.x_test):  # every test picture was unreadable
+        raise DatasetError(f"None of the test pictures in {listing.root} could be read, so the network could not "
+                           "be tested: add readable pictures (PNG, JPEG...) for testing.")
+    arrays = arrays._replace(note="; ".join(filter(None, [arrays.note, *listing.warnings])))
     info = folder_info(name, listing, size, arrays.x_train.shape[-1], len(arrays.x_train), len(arrays.x_test))
     return make_dataset(info, arrays, f"folder {listing.root}")
 

@@ -112,6 +112,16 @@ class Arrays(NamedTuple):
     skipped: int = 0
 
 
+MAX_MEMBER_BYTES = 200_000_000  # an array in mnist.npz, or a CIFAR-10 batch, unpacks to far less (31-47 MB)
+
+
+def check_unpacked_size(name: str, size: int, where: Path) -> None:
+    """Refuse a member of an archive that would unpack to more than any real dataset file."""
+    if size > MAX_MEMBER_BYTES:
+        raise ValueError(f"{name} in {where.name} would unpack to {size / 1e6:,.0f} MB, far more than a real "
+                         "dataset file: the archive is damaged or not what its name says")
+
+
 def make_dataset(info: DatasetInfo, arrays: Arrays, source: str) -> Dataset:
     def images(x: np.ndarray) -> np.ndarray:
         return x[..., np.newaxis] if x.ndim == 3 else x  # grey pictures get their channel axis (a view)

@@ -15,7 +15,7 @@ from PIL import Image
 
 from cnnlab.charts.style import TRAINING, VALIDATION, styled
 from cnnlab.imagefiles import ImageError, LoadedImage, read_image
-from cnnlab.images import enlarge
+from cnnlab.images import for_display
 from cnnlab.preprocess import Prepared
 from cnnlab.ui.state import choices
 
@@ -28,8 +28,10 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 OTHER_BARS = "#c7c7c7"
 
 # The steps of each pipeline (cnnlab.preprocess) that can be switched off, in order, and their switches' names.
-SWITCHABLE = {"digit": ("grayscale", "invert", "contrast", "crop", "fit", "centre"), "photo": ("grayscale", "crop")}
-SWITCH_LABELS = {"grayscale": "Grayscale", "contrast": "Contrast", "crop": "Crop", "fit": "Fit", "centre": "Centre"}
+SWITCHABLE = {"digit": ("grayscale", "paper", "invert", "contrast", "crop", "fit", "centre"),
+              "fashion": ("grayscale", "invert", "contrast", "crop", "fit", "centre"), "photo": ("grayscale", "crop")}
+SWITCH_LABELS = {"grayscale": "Grayscale", "paper": "Even out paper", "contrast": "Contrast", "crop": "Crop",
+                 "fit": "Fit", "centre": "Centre"}
 INVERT_CHOICES = {"invert if light": "auto", "invert": True, "don't invert": False}
 
 
@@ -155,7 +157,7 @@ def step_switches(style: str, channels: int) -> dict:
     switches = {}
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="step_switches"):
         st.markdown("**Steps:**")
-        for key in SWITCHABLE["photo" if style == "photo" else "digit"]:
+        for key in SWITCHABLE.get(style, SWITCHABLE["digit"]):
             if key == "invert":
                 choice = st.segmented_control("Invert", list(INVERT_CHOICES), default="invert if light", required=True,
                                               key="step_invert", persist_state="session", label_visibility="collapsed",
@@ -179,20 +181,15 @@ def show_steps(prepared: Prepared) -> None:
             st.caption(step.caption + reason)
 
 
-def preview(image: Image.Image, side: int = 2 * CANVAS_SIZE) -> Image.Image:
-    """A copy small enough to send to the browser (a phone photo is megabytes; the page shows 280 pixels)."""
-    if max(image.size) <= side:
-        return image
-    small = image.copy()
-    small.thumbnail((side, side), Image.Resampling.BOX)
-    return small
+def preview(image: Image.Image, side: int = 2 * CANVAS_SIZE) -> np.ndarray:
+    """The uploaded picture as the page shows it (CANVAS_SIZE wide): a phone photo shrunk for
+    sending, a tiny picture enlarged crisply, a 1-pixel strip given grey bands so it stays visible."""
+    return for_display(image, CANVAS_SIZE, side)
 
 
-def _for_display(image: np.ndarray, side: int = 112) -> np.ndarray | Image.Image:
+def _for_display(image: np.ndarray, side: int = 112) -> np.ndarray:
     """Small steps enlarged crisply (28 x 28 -> 112 x 112, pixels stay square); big ones shrunk for sending."""
-    if min(image.shape[:2]) < side:
-        return enlarge(image, side)
-    return preview(Image.fromarray(image), 3 * side)
+    return for_display(image, side, 3 * side)
 
 
 # --- The answer -----------------------------------------------------------------------------------

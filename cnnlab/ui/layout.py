@@ -10,7 +10,10 @@ from cnnlab.ui.state import choices, remember_choices, remember_lab_in_browser
 
 
 def page_header(title: str, intro: str) -> None:
+    from cnnlab.ui.sharing import link_notice
+
     st.title(title)
+    link_notice()  # what a teacher's link just set up, said once
     st.markdown(intro)
 
 
@@ -51,13 +54,15 @@ def _model_line(run_id: str | None) -> str:
     """The trained model Inspect and Classify use, which may differ from the choices above."""
     if not run_id:
         return "no trained model yet"
-    from cnnlab.runs import load_run
+    from cnnlab.runs import RunNotFound, load_run
     from cnnlab.settings import CnnlabError
 
     try:
         run = load_run(run_id)
-    except CnnlabError:
+    except RunNotFound:
         return "the chosen model was deleted"
+    except CnnlabError:
+        return "the chosen model's files are damaged"
     accuracy = f", {run.test_accuracy:.1%}" if run.test_accuracy is not None else ""
     # "#1111": the same short name the Runs page and chart legends use (Run.title).
     return f"model: {run.config.get('architecture')} on {run.config.get('dataset')}{accuracy} (#{run_id[-4:]})"
@@ -69,9 +74,15 @@ def sidebar_status() -> None:
     _leave_folder_page_mode()
     _freeze_imported_objects()
     # Imported here so that importing this module stays cheap.
+    from cnnlab.ui.lessons import note_trained_run, sidebar_lesson_line
+    from cnnlab.ui.sharing import open_link, projector_mode, projector_toggle, share_panel
     from cnnlab.ui.training import adopt_latest_run, sidebar_job_line
 
+    open_link()  # a teacher's link: its set-up first, so everything below sees it
+    projector_mode()
+
     adopt_latest_run()  # a training that ended while another page was open is the current model now
+    note_trained_run()  # the lesson checks read this lab's own runs
     # app.py saves the lab's choices after every run; this also covers a page run on its own (AppTest)
     # and what the callbacks of this run's click changed, before anything can go wrong.
     remember_choices()
@@ -83,6 +94,14 @@ def sidebar_status() -> None:
                     f":material/account_tree: {arch}  \n"
                     f":material/neurology: {_model_line(chosen.run_id)}")
         sidebar_job_line()
+        sidebar_lesson_line()
+        projector_toggle()
+        share = st.popover("Share with the class", icon=":material/share:", key="share_popover", width="stretch",
+                           on_change="rerun")
+        if share.open:  # built only when looked at: it makes a QR code
+            with share:
+                st.markdown("A link that opens a fresh lab with this set-up for each student.")
+                share_panel()
         remember_lab_in_browser()
     if st.session_state.pop("lab_copied_from_link", False):
         st.info("You opened a link to someone else's lab, so this is **your own lab**, set up like theirs (the "

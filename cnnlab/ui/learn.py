@@ -255,13 +255,16 @@ def pick_kernel(key: str, channels: int, run: Run | None, default: str = "Sobel 
 # --- Moving through positions and choosing cells --------------------------------------------
 
 def scrubber(key: str, positions: int, draw: Callable[[int], None], label: str = "Position of the kernel",
-             click_chart: str | None = None, columns: int = 1) -> None:
+             click_chart: str | None = None, columns: int = 1, start: int = 1) -> None:
     """A Play button and a slider over the positions (arrow keys step through them); `draw(position)`
     (from 0) shows that position. Only this part of the page redraws while it moves (a fragment,
     ticking every PLAY_INTERVAL seconds while playing). A click on a cell [row, col] of the chart
-    `click_chart` (drawn by `draw`, `columns` cells wide) jumps to that cell's position."""
+    `click_chart` (drawn by `draw`, `columns` cells wide) jumps to that cell's position. It starts at
+    position `start` (from 1)."""
     playing_key = f"{key}_playing"
-    if st.session_state.get(key, 1) > positions:
+    if key not in st.session_state:
+        st.session_state[key] = min(max(1, start), positions)
+    if st.session_state[key] > positions:
         st.session_state[key] = positions
     playing = st.session_state.get(playing_key, False)
 

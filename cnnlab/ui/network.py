@@ -15,6 +15,7 @@ from cnnlab.network import ShapeCheck, formula_layers, output_size_formula
 from cnnlab.presets import PRESETS
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.layer_editor import stack_changed
+from cnnlab.ui.setups import hidden, locked
 from cnnlab.ui.state import choices
 
 CUSTOM = "custom"
@@ -72,9 +73,10 @@ def show_preset(preset_id: str) -> None:
             f"{preset.validation_split:.0%} of the training pictures kept for validation  \n"
             f"**Published result:** {preset.published or 'none published'}")
         st.caption("The training settings its tutorial used; the Train page starts from them.")
-        st.button("Edit this stack", key="edit_preset", icon=":material/edit:", on_click=edit_preset,
-                  args=(preset_id,), help="Copy these layers into your own stack and change them "
-                  "(replaces your previous custom stack, if any).")
+        if not (hidden("architecture") or locked("architecture")):
+            st.button("Edit this stack", key="edit_preset", icon=":material/edit:", on_click=edit_preset,
+                      args=(preset_id,), help="Copy these layers into your own stack and change them "
+                      "(replaces your previous custom stack, if any).")
 
 
 def _plain_description(spec, row) -> str:

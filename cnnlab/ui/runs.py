@@ -1,4 +1,5 @@
-"""The Runs page's pieces: whose run it is, and comparing a few runs' curves and settings."""
+"""The Runs page's pieces: whose run it is, and comparing a few runs' curves and settings (the class
+board shows what differs too)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -65,18 +66,23 @@ def compare_section(runs: list[Run], by_id: dict[str, Run]) -> None:
                    "accuracy) or lowest (for loss) does best on new pictures; a dashed line far above its "
                    "solid line means that run memorises (overfits).")
         if len(picked) >= 2:
-            differ = settings_that_differ([run.config for run in picked])
-            if differ:
-                st.markdown("**What was different**")
-                st.dataframe(
-                    [{"run": run.title, **{setting_label(k): setting_text(k, run.config.get(k)) for k in differ},
-                      "test accuracy": run.test_accuracy} for run in picked],
-                    hide_index=True, width="stretch",
-                    column_config={"test accuracy": st.column_config.NumberColumn(format="percent")},
-                )
-                st.caption("Only the settings that differ between these runs, then what came out. When only "
-                           "one setting differs, the difference in the curves is its effect (plus a little "
-                           "chance).")
-            else:
-                st.caption("These runs used exactly the same settings, seed included: the same settings and "
-                           "seed give the same first epoch, so any difference is chance in later epochs.")
+            what_differs(picked)
+
+
+def what_differs(runs: list[Run]) -> None:
+    """A table of only the settings that differ between `runs`, then what came out."""
+    differ = settings_that_differ([run.config for run in runs])
+    if differ:
+        st.markdown("**What was different**")
+        st.dataframe(
+            [{"run": run.title, **{setting_label(k): setting_text(k, run.config.get(k)) for k in differ},
+              "test accuracy": run.test_accuracy} for run in runs],
+            hide_index=True, width="stretch",
+            column_config={"test accuracy": st.column_config.NumberColumn(format="percent")},
+        )
+        st.caption("Only the settings that differ between these runs, then what came out. When only "
+                   "one setting differs, the difference in the curves is its effect (plus a little "
+                   "chance).")
+    else:
+        st.caption("These runs used exactly the same settings, seed included: the same settings and "
+                   "seed give the same first epoch, so any difference is chance in later epochs.")

@@ -55,6 +55,10 @@ class LabChoices:
     adopted_job: str | None = None  # Train: the last job whose run became the current model
     compare_runs: list[str] | None = None  # Runs: the runs picked for comparison
     drawing: dict[str, Any] | None = None  # Classify: the canvas's strokes ("json") and picture ("image")
+    lessons: dict[str, Any] = field(default_factory=dict)  # Lessons: the open step, checks passed, answers
+    lesson_drawings: list[dict] = field(default_factory=list)  # Classify -> Lessons: what the network read
+    controls: dict[str, list[str]] = field(default_factory=lambda: {"hide": [], "lock": []})  # set by a lesson/link
+    projector: bool = False  # big type and a plain page, for projecting to a class
     last_seen: float = field(default_factory=time.time)  # in memory: dropped after IDLE_LIMIT_S without a visit
 
     @property
@@ -81,7 +85,8 @@ _NONE = type(None)
 SAVED_FIELDS = {"dataset": (str,), "architecture": (str,), "custom_layers": (list, _NONE), "run_id": (str, _NONE),
                 "image_size": (int,), "channels": (int, _NONE), "folder_path": (str, _NONE), "folder_shapes": (dict,),
                 "layer_editor_version": (int,), "train_settings": (dict,), "train_settings_for": (str, _NONE),
-                "adopted_job": (str, _NONE), "compare_runs": (list, _NONE)}
+                "adopted_job": (str, _NONE), "compare_runs": (list, _NONE), "lessons": (dict,),
+                "lesson_drawings": (list,), "controls": (dict,), "projector": (bool,)}
 # A lab opened from someone else's link starts with a copy of these: the set-up, not the work.
 SETUP_FIELDS = ("dataset", "architecture", "custom_layers", "image_size", "channels", "train_settings",
                 "train_settings_for", "folder_path", "folder_shapes")
@@ -100,7 +105,7 @@ def from_saved_form(data: dict) -> LabChoices:
     chosen = LabChoices()
     for name, kinds in SAVED_FIELDS.items():
         value = data.get(name, getattr(chosen, name))
-        if isinstance(value, kinds) and not isinstance(value, bool):
+        if isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool)):
             setattr(chosen, name, value)
     if chosen.custom_layers is not None and not all(isinstance(layer, dict) for layer in chosen.custom_layers):
         chosen.custom_layers = None

@@ -52,24 +52,34 @@ def default_settings(architecture: str, dataset: str) -> dict[str, Any]:
     return {name: values[name] for name in TRAIN_PAGE_SETTINGS}
 
 
+def widget_keys() -> list[str]:
+    """The Train page's widget keys, one per setting in TRAIN_PAGE_SETTINGS."""
+    return [SETTINGS[name].key for name in TRAIN_PAGE_SETTINGS]
+
+
 def _stored_settings(architecture: str, dataset: str) -> dict[str, Any]:
     """This lab's settings; back to the preset's defaults when the network has changed, because
     each tutorial's settings belong to its network (fashion-bn's plain SGD, fast-cnn's 0.003)."""
     chosen = choices()
-    if chosen.train_settings_for != architecture:
+    if not chosen.train_settings or chosen.train_settings_for != architecture:
         chosen.train_settings_for, chosen.train_settings = architecture, default_settings(architecture, dataset)
-        for name in TRAIN_PAGE_SETTINGS:
-            st.session_state.pop(SETTINGS[name].key, None)
+        for key in widget_keys():
+            st.session_state.pop(key, None)
     for name, value in default_settings(architecture, dataset).items():
         chosen.train_settings.setdefault(name, value)  # a setting added since these were stored
     return chosen.train_settings
 
 
 def _reset_settings(architecture: str, dataset: str) -> None:
+    from cnnlab.ui.setups import hidden, locked
+
     chosen = choices()
-    chosen.train_settings_for, chosen.train_settings = architecture, default_settings(architecture, dataset)
+    old, settings = chosen.train_settings, default_settings(architecture, dataset)
+    # What a lesson or a link fixed (hidden or locked) stays as it set it.
+    settings.update({name: old[name] for name in TRAIN_PAGE_SETTINGS if name in old and (hidden(name) or locked(name))})
+    chosen.train_settings_for, chosen.train_settings = architecture, settings
     for name in TRAIN_PAGE_SETTINGS:
-        st.session_state[SETTINGS[name].key] = SETTINGS[name].to_widget(chosen.train_settings[name])
+        st.session_state[SETTINGS[name].key] = SETTINGS[name].to_widget(settings[name])
 
 
 def _pick_learning_rate() -> None:
@@ -79,20 +89,27 @@ def _pick_learning_rate() -> None:
         st.session_state["learning_rate_pick"] = None
 
 
-def _widget(name: str, widget, *args, caption: bool = True, **kwargs):
-    """Streamlit's `widget` for the setting `name`, titled, keyed and explained (`caption`) from SETTINGS."""
+def _widget(name: str, widget, *args, caption: bool = True, **kwargs) -> None:
+    """Streamlit's `widget` for the setting `name`, titled, keyed and explained (`caption`) from
+    SETTINGS; not drawn when a lesson step or a teacher's link hides it, greyed out when it locks it."""
+    from cnnlab.ui.setups import hidden, locked
+
+    if hidden(name):
+        return
     setting = SETTINGS[name]
     if setting.choices:
         kwargs["format_func"] = setting.choice_label
-    value = widget(setting.title, *args, key=setting.key, **kwargs)
+    kwargs["disabled"] = kwargs.get("disabled", False) or locked(name)
+    widget(setting.title, *args, key=setting.key, **kwargs)
     if caption:
         st.caption(setting.help)
-    return value
 
 
 def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str, Any]:
     """The hyperparameter widgets, each with a one-line explanation. Returns the values as
     TrainConfig fields (fractions, not percentages)."""
+    from cnnlab.ui.setups import hidden, locked
+
     settings = _stored_settings(architecture, dataset)
     for name in TRAIN_PAGE_SETTINGS:
         if SETTINGS[name].key not in st.session_state:  # first visit, or back from another page: restore
@@ -103,9 +120,10 @@ def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str
         _widget("optimizer", st.selectbox, OPTIMIZERS)
         _widget("learning_rate", st.number_input, min_value=0.000001, max_value=10.0, step=0.0001, format="%g",
                 caption=False)
-        st.pills("Common values", COMMON_LEARNING_RATES, key="learning_rate_pick",
-                 on_change=_pick_learning_rate, label_visibility="collapsed", wrap=True)
-        st.caption(SETTINGS["learning_rate"].help)
+        if not hidden("learning_rate"):
+            st.pills("Common values", COMMON_LEARNING_RATES, key="learning_rate_pick", disabled=locked("learning_rate"),
+                     on_change=_pick_learning_rate, label_visibility="collapsed", wrap=True)
+            st.caption(SETTINGS["learning_rate"].help)
         _widget("lr_schedule", st.selectbox, LR_SCHEDULES)
     with middle:
         batch_sizes = sorted(set(BATCH_SIZES) | {int(st.session_state[SETTINGS["batch_size"].key])})
@@ -116,7 +134,8 @@ def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str
         _widget("augment_shift", st.slider, 0, 20, step=5, caption=False)
         _widget("augment_flip", st.checkbox, disabled=not colour, caption=False,
                 help=None if colour else SETTINGS["augment_flip"].help)
-        st.caption(SETTINGS["augment_shift"].help)
+        if not (hidden("augment_shift") and hidden("augment_flip")):
+            st.caption(SETTINGS["augment_shift"].help)
         _widget("seed", st.number_input, min_value=0, max_value=2**31 - 1, step=1)
     st.button("Reset to the preset's defaults", on_click=_reset_settings, args=(architecture, dataset),
               icon=":material/restart_alt:")

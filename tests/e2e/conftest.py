@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from .helpers import PAGE_RECORDER, SCREENSHOTS, VIEWPORT, Lab
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 BROWSER_FLAGS = [*CHROMIUM_FLAGS, "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
+TEACHER_CODE = "e2e-teacher-owl"  # the class board's teacher passcode on the test server
 SERVER_START_TIMEOUT = 90  # seconds; a busy 2-core machine can take a while to import Streamlit
 INSTALL_HINT = ("Install Debian's Chromium to run them: `sudo apt-get install chromium` (never "
                 "`playwright install`), or point CNNLAB_CHROMIUM at a Chromium binary.")
@@ -86,7 +88,7 @@ def app_server(chromium_executable) -> AppServer:
     port = free_port()
     env = dict(HOME=str(home / "home"), CNNLAB_RUNS_DIR=str(home / "runs"), CNNLAB_DATA_DIR=str(home / "data"),
                CNNLAB_LABS_DIR=str(home / "labs"), KERAS_HOME=str(home / "keras"), CNNLAB_OFFLINE="1",
-               TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+               TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1", CNNLAB_TEACHER_CODE=TEACHER_CODE)
     log_path = home / "streamlit.log"
     log = open(log_path, "w")
     # Other developers edit pages/ while the tests run: no reload prompts mid-scenario.
@@ -141,6 +143,30 @@ def lab(request, browser, app_server):
         yield session
     finally:
         context.close()
+
+
+@pytest.fixture
+def another_lab(request, browser, app_server):
+    """More people at once: each call opens a new browser context (its own cookies, its own lab)
+    named `test_NN_<scenario><who>`; all are closed after the test."""
+    import types
+
+    contexts = []
+
+    def open_one(who: str, viewport: dict | None = None) -> Lab:
+        context = browser.new_context(viewport=viewport or VIEWPORT, device_scale_factor=1)
+        context.set_default_timeout(20_000)
+        context.add_init_script(PAGE_RECORDER)
+        contexts.append(context)
+        # test_09_board_x + "bob" -> screenshots named 09-boardbob-...
+        name = re.sub(r"^(test_\d+_[a-z0-9]+)", lambda m: m[1] + who, request.node.name)
+        return Lab(context.new_page(), app_server.url, types.SimpleNamespace(name=name))
+
+    try:
+        yield open_one
+    finally:
+        for context in contexts:
+            context.close()
 
 
 @pytest.hookimpl(wrapper=True)

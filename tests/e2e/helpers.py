@@ -22,10 +22,10 @@ MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 # The URL path of each page: st.Page derives it from the file name (the default page is "/").
 PAGE_PATHS = {"Home": "", "Data": "data", "Model": "model", "Train": "train", "Runs": "runs",
-              "Inspect": "inspect", "Classify": "classify"}
+              "Inspect": "inspect", "Classify": "classify", "Lessons": "lessons", "Class board": "board"}
 # What each page shows as its title (st.title), to know the page has been drawn.
 PAGE_TITLES = {"Home": "cnnlab", "Data": "Data", "Model": "Model", "Train": "Train", "Runs": "Runs",
-               "Inspect": "Inspect", "Classify": "Classify"}
+               "Inspect": "Inspect", "Classify": "Classify", "Lessons": "Lessons", "Class board": "Class board"}
 
 
 # Installed in every tab before the app loads: notes each new state of every progress bar, so a test

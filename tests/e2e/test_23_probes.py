@@ -1,0 +1,47 @@
+"""Scenario 23 (issue 12): on Inspect, turn the picture with the rotation slider (keyboard) and watch
+the probabilities and the sweep chart follow."""
+import re
+
+from .helpers import MAIN, train_run
+
+STATE = re.compile(r"(\S+) has (\d+)% \(it had (\d+)% unchanged\)")
+
+
+def _open_tab(lab, name: str) -> None:
+    tab = lab.page.get_by_role("tab", name=name)
+    lab.wait_for(tab, f"the {name} tab").click()
+    lab.wait_idle(timeout=60)
+
+
+def test_23_probes_rotate(lab):
+    lab.open("Home")
+    lab.goto("Inspect")
+    if "There is no trained model yet" in lab.text():
+        train_run(lab, epochs=1, batch_size=128)
+        lab.goto("Inspect")
+    _open_tab(lab, "Move it")
+    before = lab.wait_until(lambda: STATE.search(lab.text()), "the probe's line 'X has N% (it had M% unchanged)'", 60)
+    lab.check(before[2] == before[3], f"unchanged, the probe already differs: {before[0]!r}", "unchanged")
+    lab.shot("probe-unchanged")
+
+    # The slider's keyboard handle: a range input, visually hidden under the drawn thumb.
+    slider = lab.wait_for(lab.widget("probe_rotation").locator('input[type="range"]'), "the rotation slider",
+                          state="attached")
+    slider.focus()
+    for _ in range(12):  # 12 steps of 5 degrees: 60 degrees anticlockwise
+        slider.press("ArrowRight")
+    lab.wait_until(lambda: slider.input_value() == "60", lambda: f"the slider at 60 degrees ({slider.input_value()})",
+                   10)
+    lab.wait_until(lambda: (m := STATE.search(lab.text())) and m[2] != m[3] and m,
+                           lambda: f"the probabilities to change after turning (still {STATE.search(lab.text())})", 60)
+    lab.wait_idle(timeout=60)
+    lab.shot("probe-rotated-60")
+
+    sweep = lab.chart_traces(f"{MAIN} .st-key-probe_sweep_chart")
+    lab.check(len(sweep) == 1 and sweep[0]["traces"] == 10, f"no sweep chart with a line per class: {sweep}",
+              "sweep-chart")
+    lab.page.locator(f"{MAIN} .st-key-probe_sweep_chart").first.scroll_into_view_if_needed()
+    lab.shot("probe-sweep")
+    lab.check("still reads" in lab.text() or "does not give" in lab.text(), "no caption under the sweep chart",
+              "caption")
+    lab.assert_healthy("probes")
