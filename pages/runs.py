@@ -6,10 +6,10 @@ from cnnlab.charts.training import compare_runs, training_curves
 from cnnlab.curves import read_curves, settings_that_differ
 from cnnlab.runs import ACTIVE_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
-from cnnlab.training import job_registry
+from cnnlab.backends import job_registry
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices
-from cnnlab.ui.training import duration
+from cnnlab.ui.training import continue_button, duration
 from cnnlab.ui.widgets import show_error
 
 MAX_COMPARED = 4
@@ -143,6 +143,7 @@ cols[0].metric("Status", run.status)
 cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
+continue_button(run)
 if run.history:
     st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy))
     st.markdown("\n".join(f"- {note}" for note in read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
