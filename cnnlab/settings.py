@@ -75,7 +75,7 @@ def backend() -> str:
     threads  inside the app's own process (quickest to start; for notebooks and tests)
     ray      on a Ray cluster (CNNLAB_RAY_ADDRESS; needs `pip install -r requirements-ray.txt`)
     """
-    choice = (os.environ.get("CNNLAB_BACKEND") or "threads").strip().lower()
+    choice = (os.environ.get("CNNLAB_BACKEND") or "local").strip().lower()
     if choice not in BACKENDS:
         raise CnnlabError(f"CNNLAB_BACKEND={choice!r} is not a backend cnnlab knows; "
                           f"unset it or give one of: {', '.join(BACKENDS)}.")

@@ -72,11 +72,16 @@ class ProcessBackend:
         say(json.dumps({"config": job.config.to_json(), "run_id": job.run_id, "resume": job.resume}))
         stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
         threading.Thread(target=lambda: stderr_tail.extend(worker.stderr), daemon=True).start()
-        over_memory = threading.Event()
+        over_memory, stopped_while_loading = threading.Event(), threading.Event()
 
         def watch() -> None:
             asked_to_stop = False
             while worker.poll() is None:
+                if job.stop_requested and job.status == "loading":
+                    # Nothing learned yet: no need to wait for TensorFlow and the data to load.
+                    stopped_while_loading.set()
+                    worker.kill()
+                    break
                 if job.stop_requested and not asked_to_stop:
                     say("stop")
                     asked_to_stop = True
@@ -100,10 +105,13 @@ class ProcessBackend:
             return
         if refused is not None:
             raise CnnlabError(refused)
+        if stopped_while_loading.is_set():
+            mark_ended(job, "stopped", "Stopped before training began.")
+            return
         message = memory_exceeded(cap) if over_memory.is_set() else CRASHED
         log.warning("training worker %s for run %s ended with exit code %s; its last words:\n%s",
                     worker.pid, job.run_id, worker.returncode, "".join(stderr_tail))
-        mark_failed(job, message)
+        mark_ended(job, "failed", message)
 
 
 def deliver(job, event: dict) -> str | None:
@@ -117,17 +125,14 @@ def deliver(job, event: dict) -> str | None:
     return None
 
 
-def mark_failed(job, message: str) -> None:
-    """End a job whose training process died, on disk too (it could not say so itself)."""
-    _mark_failed(job.run_id, message)
-    job.end_early("failed", message)
-
-
-def _mark_failed(run_id: str, message: str) -> None:
-    """Say on disk how the run ended (its worker could not), keeping the epochs it saved."""
+def mark_ended(job, status: str, message: str) -> None:
+    """End a job whose training process died or was ended, on disk too (it could not say so
+    itself), keeping the epochs it saved."""
     try:
-        run = load_run(run_id)
+        run = load_run(job.run_id)
     except RunNotFound:
-        return  # it died before saving anything
-    run.status, run.message = "failed", message
-    run.save()
+        pass  # it ended before saving anything
+    else:
+        run.status, run.message = status, message
+        run.save()
+    job.end_early(status, message)

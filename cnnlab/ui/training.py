@@ -292,9 +292,9 @@ def _status_line(view: JobView, max_parallel: int) -> None:
     status = view.status
     if status == "queued":
         busy = "another training is" if max_parallel == 1 else f"{max_parallel} other trainings are"
-        st.info(f"Waiting in the queue: {ordinal(view.queue_position or 1)} in line ({busy} using the computer). "
-                f"{wait_text(view)} It starts by itself; you can leave this page meanwhile.".replace(".  ", ". "),
-                icon=":material/hourglass_top:")
+        parts = [f"Waiting in the queue: {ordinal(view.queue_position or 1)} in line ({busy} using the computer).",
+                 wait_text(view), "It starts by itself; you can leave this page meanwhile."]
+        st.info(" ".join(part for part in parts if part), icon=":material/hourglass_top:")
     elif view.stopping:
         st.warning("Stopping: the network finishes the batches it is working on, then it is measured on "
                    "the test pictures and saved...", icon=":material/stop_circle:")
