@@ -113,6 +113,11 @@ if job is not None:
     classes = len(job.run.classes) or len(dataset_info(job.config.dataset, image_size=job.config.image_size,
                                                        channels=job.config.channels).classes)
     job_panel(job, classes)
+    if job.done:
+        try:
+            continue_button(load_run(job.run_id))  # stopped early, or its process died: go on
+        except CnnlabError:
+            pass  # it ended before saving anything
 elif chosen.run_id:
     try:
         run = load_run(chosen.run_id)

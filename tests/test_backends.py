@@ -164,3 +164,20 @@ def test_a_worker_that_grows_past_the_memory_cap_is_stopped_with_a_message(monke
     assert wait_for(lambda: job.done, timeout=120)
     assert job.status == "failed"
     assert "used more than the 250 MB" in job.message and "smaller batch size" in job.message
+
+
+def test_a_backend_that_cannot_be_used_refuses_trainings_with_what_to_do(monkeypatch):
+    import sys
+
+    import cnnlab.backends as backends
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    monkeypatch.setenv("CNNLAB_BACKEND", "ray")
+    monkeypatch.setattr(backends, "_registry", None)
+    registry = backends.job_registry()  # the pages still open
+    with pytest.raises(CnnlabError, match=r"needs Ray.*requirements-ray.txt.*CNNLAB_BACKEND=local"):
+        registry.submit("lab-a", tiny_config())
+    monkeypatch.setenv("CNNLAB_BACKEND", "gpu-farm")
+    monkeypatch.setattr(backends, "_registry", None)
+    with pytest.raises(CnnlabError, match="CNNLAB_BACKEND='gpu-farm'"):
+        backends.job_registry().submit("lab-a", tiny_config())

@@ -82,7 +82,7 @@ def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current
     job = job_registry().latest(lab)
     assert job is not None and job.config.epochs == 1 and job.config.batch_size == 128
     assert at.button(key="train_button").disabled and not at.button(key="stop_button").disabled
-    assert wait_for(lambda: job.done), job.view()
+    assert wait_for(lambda: job.done, timeout=180), job.view()
     at.run()
     assert not at.exception, at.exception
     assert job.status == "finished", job.message
@@ -104,7 +104,7 @@ def test_stop_ends_a_running_training():
     at.selectbox(key="batch_size_input").set_value(128)
     at.button(key="train_button").click().run()
     job = job_registry().latest(lab)
-    assert wait_for(lambda: job.view().history), job.view()
+    assert wait_for(lambda: job.view().history, timeout=180), job.view()
     at.run()
     assert "Training: the network is learning" in texts(at)
     assert "Training: epoch" in "\n".join(m.value for m in at.sidebar.markdown)
@@ -167,7 +167,7 @@ def test_a_diverging_training_says_to_lower_the_learning_rate():
     at.number_input(key="epochs_input").set_value(1)
     at.button(key="train_button").click().run()
     job = job_registry().latest(lab)
-    assert wait_for(lambda: job.done), job.view()
+    assert wait_for(lambda: job.done, timeout=180), job.view()
     at.run()
     assert job.status == "diverged"
     error = "\n".join(e.value for e in at.error)

@@ -13,6 +13,7 @@ import threading
 
 from cnnlab.backends.scheduler import Backend, JobRegistry, TrainingJob, wait_text
 from cnnlab.backends.view import BatchProgress, JobView
+from cnnlab.settings import CnnlabError
 from cnnlab.settings import backend as backend_setting
 
 __all__ = ["Backend", "BatchProgress", "JobRegistry", "JobView", "TrainingJob", "job_registry",
@@ -35,6 +36,19 @@ def make_backend(name: str | None = None) -> Backend:
     return RayBackend()
 
 
+class UnavailableBackend:
+    """The backend the settings ask for cannot be used (Ray not installed, a misspelt name): every
+    training is refused with the message that says what to do, and the pages still work."""
+
+    name = "unavailable"
+
+    def __init__(self, problem: str):
+        self.problem = problem
+
+    def execute(self, job) -> None:
+        raise CnnlabError(self.problem)
+
+
 _registry: JobRegistry | None = None
 _registry_lock = threading.Lock()
 
@@ -44,5 +58,9 @@ def job_registry() -> JobRegistry:
     global _registry
     with _registry_lock:
         if _registry is None:
-            _registry = JobRegistry(make_backend())
+            try:
+                backend = make_backend()
+            except CnnlabError as e:
+                backend = UnavailableBackend(str(e))
+            _registry = JobRegistry(backend)
         return _registry

@@ -171,12 +171,17 @@ class JobRegistry:
         """
         from cnnlab.backends.limits import check_memory
 
+        problem = getattr(self.backend, "problem", None)
+        if problem:
+            raise CnnlabError(problem)
         config.check()
         check_memory(config)
         with self._lock:
             if self.active(owner):
                 raise CnnlabError("This lab already has a training queued or running: stop it before "
                                   "starting another.")
+            if resume is not None and self.find_active(resume.run_id):
+                raise CnnlabError("This run is being trained already (in another lab): wait until it ends.")
             if len(self._waiting) >= self.max_queue:
                 minutes = max(1, math.ceil((self._estimated_starts(extra=config)[None] - time.time()) / 60))
                 raise CnnlabError(f"The class server is full ({len(self._waiting)} trainings are waiting): "
@@ -197,8 +202,13 @@ class JobRegistry:
             return [j for j in self._jobs if not j.done and (owner is None or j.owner == owner)]
 
     def find(self, run_id: str) -> TrainingJob | None:
+        """The latest job that trained the run `run_id` (a continued run has several)."""
         with self._lock:
-            return next((j for j in self._jobs if j.run_id == run_id), None)
+            return next((j for j in reversed(self._jobs) if j.run_id == run_id), None)
+
+    def find_active(self, run_id: str) -> TrainingJob | None:
+        job = self.find(run_id)
+        return job if job is not None and not job.done else None
 
     def queue_position(self, job: TrainingJob) -> int | None:
         with self._lock:

@@ -203,8 +203,7 @@ def continue_button(run: Run) -> None:
     if not run.resumable:
         return
     registry = job_registry()
-    training = registry.find(run.run_id)
-    busy = bool(registry.active(lab_id())) or (training is not None and not training.done)
+    busy = bool(registry.active(lab_id())) or registry.find_active(run.run_id) is not None
     clicked = st.button(f"Continue training from epoch {run.epochs_done + 1}", key="continue_button",
                         icon=":material/play_circle:", disabled=busy)
     st.caption(f"Trains the remaining {int(run.config.get('epochs') or 0) - run.epochs_done} of its "
