@@ -5,13 +5,13 @@ from cnnlab.charts.training import compare_runs, training_curves
 from cnnlab.curves import read_curves
 from cnnlab.runs import ACTIVE_STATUSES, DAMAGED, NotYourRun, check_lab_may_change, delete_run, list_runs
 from cnnlab.settings import CnnlabError
-from cnnlab.training import job_registry
+from cnnlab.backends import job_registry
 from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.model_import import import_section
 from cnnlab.ui.runs import what_differs
 from cnnlab.ui.state import choices, lab_id
-from cnnlab.ui.training import curves_caption, duration
+from cnnlab.ui.training import continue_button, curves_caption, duration
 from cnnlab.ui.widgets import show_error
 
 MAX_COMPARED = 4
@@ -142,6 +142,8 @@ cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}"
                if not run.config.get("imported") else "elsewhere")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
+if not why_read_only(run):  # only the lab that trained a run may train it on
+    continue_button(run)
 if run.history or run.unfinished_epoch:
     st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy,
                                     batches=run.unfinished_epoch, blew_up=run.status == "diverged"),

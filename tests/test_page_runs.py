@@ -159,7 +159,7 @@ def test_a_lab_may_stop_and_delete_only_its_own_runs():
 
 
 def test_a_lab_may_stop_only_its_own_training():
-    from cnnlab.training import job_registry
+    from cnnlab.backends import job_registry
 
     tiny = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
             {"type": "flatten"}]

@@ -8,8 +8,9 @@ import uuid
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnlab.backends import job_registry
 from cnnlab.runs import Run, load_run, new_run_id
-from cnnlab.training import TrainConfig, job_registry
+from cnnlab.training import TrainConfig
 from cnnlab.ui.state import choices_for as lab_choices
 from conftest import open_app_page, wait_for
 
@@ -83,7 +84,7 @@ def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current
     job = job_registry().latest(lab)
     assert job is not None and job.config.epochs == 1 and job.config.batch_size == 128
     assert at.button(key="train_button").disabled and not at.button(key="stop_button").disabled
-    assert wait_for(lambda: job.done), job.snapshot()
+    assert wait_for(lambda: job.done, timeout=180), job.view()
     at.run()
     assert not at.exception, at.exception
     assert job.status == "finished", job.message
@@ -105,7 +106,7 @@ def test_stop_ends_a_running_training():
     at.selectbox(key="batch_size_input").set_value(128)
     at.button(key="train_button").click().run()
     job = job_registry().latest(lab)
-    assert wait_for(lambda: job.snapshot()["history"]), job.snapshot()
+    assert wait_for(lambda: job.view().history, timeout=180), job.view()
     at.run()
     assert "Training: the network is learning" in texts(at)
     assert "Training: epoch" in "\n".join(m.value for m in at.sidebar.markdown)
@@ -168,7 +169,7 @@ def test_a_diverging_training_says_to_lower_the_learning_rate():
     at.number_input(key="epochs_input").set_value(1)
     at.button(key="train_button").click().run()
     job = job_registry().latest(lab)
-    assert wait_for(lambda: job.done), job.snapshot()
+    assert wait_for(lambda: job.done, timeout=180), job.view()
     at.run()
     assert job.status == "diverged"
     error = "\n".join(e.value for e in at.error)
@@ -202,13 +203,14 @@ def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
 
 def _job_fed(events: list[dict], epochs: int = 3):
     """A job (never started) whose snapshot holds `events`, as train() reports them."""
-    from cnnlab.training import JobRegistry, TrainingJob
+    from cnnlab.backends import JobRegistry, TrainingJob
+    from cnnlab.backends.threads import ThreadBackend
 
-    job = TrainingJob("a-lab", TrainConfig(epochs=epochs), JobRegistry(1))
+    job = TrainingJob("a-lab", TrainConfig(epochs=epochs), JobRegistry(ThreadBackend(), max_parallel=1))
     job.status = "running"
     for event in events:
-        job._on_event(event)
-    return job.snapshot()
+        job.record(event)
+    return job.view()
 
 
 def test_the_progress_bar_says_the_test_set_is_measured_after_the_last_epoch():
@@ -221,13 +223,13 @@ def test_the_progress_bar_says_the_test_set_is_measured_after_the_last_epoch():
     events = [start]
     for number in (1, 2, 3):
         events += [dict(batch, epoch=number, batch=4), dict(batch, epoch=number), dict(epoch, epoch=number)]
-    value, text = progress_bar(_job_fed(events[:2]), 3)  # epoch 1 at batch 4 of 8
+    value, text = progress_bar(_job_fed(events[:2]))  # epoch 1 at batch 4 of 8
     assert value == 0.5 and text.startswith("Epoch 1 of 3, batch 4 of 8")
-    value, text = progress_bar(_job_fed(events[:3]), 3)
+    value, text = progress_bar(_job_fed(events[:3]))
     assert "checking the 100 validation pictures" in text
-    value, text = progress_bar(_job_fed(events[:4]), 3)  # epoch 1 ended, epoch 2 has begun
+    value, text = progress_bar(_job_fed(events[:4]))  # epoch 1 ended, epoch 2 has begun
     assert value == 0.0 and text == "Epoch 2 of 3: starting..."
-    value, text = progress_bar(_job_fed(events), 3)  # every epoch ended: the test set is measured
+    value, text = progress_bar(_job_fed(events))  # every epoch ended: the test set is measured
     assert value == 1.0 and "starting" not in text and "Epoch 3 of 3" not in text
     assert text.startswith("All 3 epochs done: now measuring the network on the 2,000 test pictures")
 
@@ -239,7 +241,7 @@ def test_during_the_first_epoch_the_chart_shows_the_batches_so_far():
     batches = [{"type": "batch", "epoch": 1, "epochs": 2, "batch": n, "batches": 8, "loss": 2.3 - n / 8,
                 "accuracy": n / 10} for n in (2, 4)]
     snapshot = _job_fed([start, *batches], epochs=2)
-    assert [point["batch"] for point in snapshot["batches"]] == [2, 4] and not snapshot["history"]
+    assert [point["batch"] for point in snapshot.batches] == [2, 4] and not snapshot.history
 
     def page(snapshot):
         from cnnlab.ui.training import run_view
@@ -255,4 +257,4 @@ def test_during_the_first_epoch_the_chart_shows_the_batches_so_far():
 
     ended = _job_fed([start, *batches, {"type": "epoch", "epoch": 1, "epochs": 2, "loss": 1.8, "accuracy": 0.4,
                                         "seconds": 1.0, "images_per_second": 900.0}], epochs=2)
-    assert ended["batches"] == []  # the next epoch starts a new line
+    assert ended.batches == []  # the next epoch starts a new line
