@@ -82,8 +82,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args()
     from cnnlab.datasets import load_dataset
+    from cnnlab.imagefiles import read_image
     from cnnlab.inference import Classifier
-    from cnnlab.preprocess import prepare, read_image
+    from cnnlab.preprocess import prepare
 
     info = common.machine(with_tensorflow=True)
     mnist = load_dataset("mnist")
@@ -91,7 +92,8 @@ def main() -> None:
         run_id = args.run
     else:
         common.use_private_runs_dir()
-        from cnnlab.training import TrainConfig, train
+        from cnnlab.config import TrainConfig
+        from cnnlab.training import train
 
         run = train(TrainConfig.from_preset("fast-cnn", "mnist", epochs=2))
         common.say(f"trained {run.run_id}: test accuracy {run.test_accuracy:.4f}")

@@ -53,9 +53,10 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2)
     args = parser.parse_args()
     common.use_private_runs_dir()
+    from cnnlab.config import TrainConfig
     from cnnlab.datasets import load_dataset
     from cnnlab.timelapse import folder_size, load_timelapse
-    from cnnlab.training import TrainConfig, train
+    from cnnlab.training import train
 
     info = common.machine(with_tensorflow=True)
     rows, raw = [], []

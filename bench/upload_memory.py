@@ -72,7 +72,8 @@ def child(path: str) -> None:
     """Runs in the fresh process: the page's path for one file, then one JSON line."""
     import numpy as np  # noqa: F401  (imported before the baseline, as in a running app)
 
-    from cnnlab.preprocess import ImageError, prepare, read_image
+    from cnnlab.imagefiles import ImageError, read_image
+    from cnnlab.preprocess import prepare
     from cnnlab.ui import classify as ui
 
     baseline_mb = _status_mb("VmRSS")

@@ -3,7 +3,7 @@
     datasets [--json]                 every dataset, and whether it is available offline now
     presets                           the ready-made architectures
     summary --arch A --dataset D      each layer's output shape and parameters (or what is wrong)
-    train --dataset D --arch A ...    train, print each epoch, save the run
+    train --dataset D --arch A ...    train, print each epoch, save the run (--backend ray: on a cluster)
     runs [--json]                     saved runs
     predict --run ID IMAGE...         each image's class ("blank" / "not sure" when the app would
                                       say so) and its three likeliest classes
@@ -20,9 +20,10 @@ import argparse
 import json
 import os
 import sys
+import time
 from typing import Any
 
-from cnnlab.settings import CnnlabError
+from cnnlab.settings import BACKENDS, CnnlabError
 
 EXIT_USER_ERROR = 2
 
@@ -96,9 +97,9 @@ def cmd_summary(args) -> None:
 
 
 def cmd_train(args) -> None:
+    from cnnlab.backends import JobRegistry, make_backend
     from cnnlab.config import TrainConfig
     from cnnlab.runs import FAILED_STATUSES
-    from cnnlab.training import train
 
     config = TrainConfig.from_preset(
         args.arch, args.dataset, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
@@ -121,46 +122,62 @@ def cmd_train(args) -> None:
                   f"accuracy {event['accuracy']:.4f}{val} ({event['seconds']:.1f} s, "
                   f"{event['images_per_second']:,.0f} images/s)", flush=True)
 
-    def on_progress(done: int, total: int | None, what: str) -> None:
-        if args.json:
-            return
+    def show_progress(download: tuple[int, int | None, str]) -> None:
+        done, total, what = download
         # Downloads count bytes; reading an image folder counts images (its message says so).
         if what.startswith("Downloading"):
             what += f": {done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
         print(f"\r{what}", end="", file=sys.stderr, flush=True)
 
-    run = train(config, on_event=on_event, progress=on_progress)
-    result = {"run_id": run.run_id, "status": run.status, "message": run.message,
-              "test_accuracy": run.test_accuracy, "test_loss": run.test_loss,
-              "seconds": round(run.seconds, 3), "epochs": run.epochs_done}
+    # The same job interface as the app; one training, so no queue to wait in.
+    registry = JobRegistry(make_backend(args.backend), max_parallel=1)
+    job = registry.submit("command-line", config, listener=on_event)
+    shown, interrupted = None, False
+    while not job.done:
+        try:
+            time.sleep(0.2)
+        except KeyboardInterrupt:  # Ctrl-C: stop after the current batch, keep what was learned
+            interrupted = True
+            job.stop()
+        if job.download != shown and not args.json:
+            shown = job.download
+            show_progress(shown)
+    view = job.view()
+    result = {"run_id": view.run_id, "status": view.status, "message": view.message,
+              "test_accuracy": view.test_accuracy, "test_loss": view.test_loss,
+              "seconds": round(view.seconds, 3), "epochs": view.epochs_done}
     if args.json:
         _print_json(result)
     else:
-        if run.test_accuracy is not None:
-            print(f"Test accuracy {run.test_accuracy:.4f}, test loss {run.test_loss:.4f}.")
-        print(f"Run {run.run_id} saved ({run.status}). {run.message}".rstrip())
-    if run.status in FAILED_STATUSES:
-        raise CnnlabError(run.message)
+        if view.test_accuracy is not None:
+            print(f"Test accuracy {view.test_accuracy:.4f}, test loss {view.test_loss:.4f}.")
+        print(f"Run {view.run_id} saved ({view.status}). {view.message}".rstrip())
+    if interrupted:
+        raise KeyboardInterrupt
+    if view.status in FAILED_STATUSES:
+        raise CnnlabError(view.message)
 
 
 def cmd_runs(args) -> None:
+    from cnnlab.backends import JobView
     from cnnlab.runs import list_runs
 
-    runs = list_runs()
+    views = [JobView.from_run(run) for run in list_runs()]
     if args.json:
-        _print_json([{"run_id": r.run_id, "status": r.status, "dataset": r.config.get("dataset"),
-                      "architecture": r.config.get("architecture"), "epochs": r.epochs_done,
-                      "test_accuracy": r.test_accuracy, "seconds": r.seconds, "message": r.message} for r in runs])
+        _print_json([{"run_id": v.run_id, "status": v.status, "dataset": v.config.get("dataset"),
+                      "architecture": v.config.get("architecture"), "epochs": v.epochs_done,
+                      "test_accuracy": v.test_accuracy, "seconds": v.seconds, "message": v.message}
+                     for v in views])
         return
-    if not runs:
+    if not views:
         print("No saved runs yet: `python -m cnnlab train` makes one.")
         return
-    print(_table([[r.run_id, r.status, r.config.get("dataset", "-"), r.config.get("architecture", "-"), r.epochs_done,
-                   f"{r.test_accuracy:.4f}" if r.test_accuracy is not None else "-", f"{r.seconds:.0f} s"]
-                  for r in runs], ["run", "status", "dataset", "architecture", "epochs", "test acc", "time"]))
-    for r in runs:  # what is wrong with each damaged one, so it can be fixed or deleted
-        if r.status == "damaged":
-            print(f"{r.run_id} is damaged: {r.message}")
+    print(_table([[v.run_id, v.status, v.config.get("dataset", "-"), v.config.get("architecture", "-"), v.epochs_done,
+                   f"{v.test_accuracy:.4f}" if v.test_accuracy is not None else "-", f"{v.seconds:.0f} s"]
+                  for v in views], ["run", "status", "dataset", "architecture", "epochs", "test acc", "time"]))
+    for v in views:  # what is wrong with each damaged one, so it can be fixed or deleted
+        if v.status == "damaged":
+            print(f"{v.run_id} is damaged: {v.message}")
 
 
 def cmd_predict(args) -> None:
@@ -260,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer")
     p.add_argument("--validation-split", type=float)
     p.add_argument("--seed", type=int)
+    p.add_argument("--backend", choices=BACKENDS, default="threads",
+                   help="where to train: threads (in this program, the default), local (a worker process) "
+                        "or ray (a Ray cluster: CNNLAB_RAY_ADDRESS)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch, then one for the result")
     p.set_defaults(func=cmd_train)
 

@@ -113,6 +113,18 @@ class Run:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def claim(self) -> None:
+        """Make this process the run's owner: the one whose death means "interrupted"."""
+        self.owner_pid, self.owner_host, self.owner_token = os.getpid(), socket.gethostname(), _PROCESS_TOKEN
+
+    @property
+    def resumable(self) -> bool:
+        """Whether "Continue training" can go on from the run's last saved epoch: it stopped
+        before all its epochs (interrupted, stopped, or its process died) and kept a network."""
+        planned = int(self.config.get("epochs") or 0)
+        return (self.status in ("interrupted", "stopped", "failed") and 0 < self.epochs_done < planned
+                and self.has_model)
+
     def save(self) -> None:
         """Write run.json atomically."""
         self.path.mkdir(parents=True, exist_ok=True)
@@ -171,7 +183,7 @@ def _model_problem(path: Path) -> str | None:
 
 def _parse_run(folder: Path) -> Run:
     """The run saved in `folder`, or _Damaged saying what is wrong with its run.json."""
-    from cnnlab.training import TrainConfig  # the config's fields and their kinds
+    from cnnlab.config import TrainConfig  # the config's fields and their kinds
 
     try:
         text = (folder / RUN_FILE).read_bytes().decode("utf-8")

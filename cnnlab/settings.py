@@ -58,9 +58,48 @@ def labs_dir() -> Path:
 def max_parallel_jobs() -> int:
     """How many trainings may run at once; the rest wait in a queue: CNNLAB_MAX_JOBS.
 
-    One by default: on a 2-core laptop two trainings at once are each more than twice as slow.
+    By default one fewer than the computer's cores, and at least one: one core keeps answering
+    the pages (on a 2-core laptop that is one training at a time; two at once are each more than
+    twice as slow anyway).
     """
-    return _int_setting("CNNLAB_MAX_JOBS", 1)
+    return _int_setting("CNNLAB_MAX_JOBS", max(1, (os.cpu_count() or 1) - 1))
+
+
+def max_queue_length() -> int:
+    """How many trainings may wait in the queue; beyond that the server says it is full and when
+    to try again: CNNLAB_MAX_QUEUE."""
+    return _int_setting("CNNLAB_MAX_QUEUE", 60)
+
+
+def training_memory_mb() -> int:
+    """The most memory (MB) one training may use: CNNLAB_TRAINING_MEMORY_MB. A training estimated
+    to need more is refused before it starts; a training process that grows past it is stopped."""
+    return _int_setting("CNNLAB_TRAINING_MEMORY_MB", 4096, minimum=64)
+
+
+BACKENDS = ("local", "threads", "ray")
+
+
+def backend() -> str:
+    """Where trainings run: CNNLAB_BACKEND.
+
+    local    each training in its own worker process on this computer (the default): a crash
+             or an out-of-memory training ends only that training
+    threads  inside the app's own process (quickest to start; for notebooks and tests)
+    ray      on a Ray cluster (CNNLAB_RAY_ADDRESS; needs `pip install -r requirements-ray.txt`)
+    """
+    choice = (os.environ.get("CNNLAB_BACKEND") or "local").strip().lower()
+    if choice not in BACKENDS:
+        raise CnnlabError(f"CNNLAB_BACKEND={choice!r} is not a backend cnnlab knows; "
+                          f"unset it or give one of: {', '.join(BACKENDS)}.")
+    return choice
+
+
+def ray_address() -> str:
+    """Which Ray cluster the ray backend uses: CNNLAB_RAY_ADDRESS. `ray://HOST:10001` for a remote
+    cluster, `auto` for the cluster this machine belongs to, `local` (the default) for a private
+    one started on this computer, for trying it out."""
+    return (os.environ.get("CNNLAB_RAY_ADDRESS") or "local").strip()
 
 
 def max_parameters() -> int:

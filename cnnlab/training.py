@@ -9,7 +9,8 @@ dicts) to a callback:
     {"type": "epoch", ...}   loss, accuracy, val_loss, val_accuracy, seconds, images_per_second
     {"type": "end", ...}     status (finished/stopped/diverged/failed), test metrics, run id
 
-The settings are a `cnnlab.config.TrainConfig`; `cnnlab.jobs` runs `train` in the background.
+The settings are a `cnnlab.config.TrainConfig`. Background jobs (a queue, worker processes, a Ray
+cluster) that run `train` for the app live in cnnlab.backends.
 """
 from __future__ import annotations
 
@@ -295,8 +296,11 @@ def _make_callback(emit, should_stop, num_batches: int, num_epochs: int, num_tra
 def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
           should_stop: Callable[[], bool] | None = None, run: Run | None = None,
           progress: Callable[[int, int, str], None] | None = None,
-          callbacks: list | None = None, timelapse: bool = True) -> Run:
+          callbacks: list | None = None, timelapse: bool = True, resume: bool = False) -> Run:
     """Train a network as `config` says and save the run. Returns the saved run.
+
+    `resume`: `run` is a saved run that ended early ("Continue training"); training goes on from
+    its last saved epoch and network, up to `config.epochs`.
 
     `callbacks`: extra Keras callbacks, called after cnnlab's own (the benchmarks measure test
     accuracy after each epoch with one; time spent in them is not counted in epoch seconds).
@@ -324,6 +328,10 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
 
     # 2. The run record, saved at once so that the Runs page shows it while it trains.
     run = run or Run(run_id=new_run_id(config.architecture, config.dataset), config=config.to_json())
+    initial_epoch = run.epochs_done if resume else 0
+    if resume and not (run.has_model and initial_epoch < config.epochs):
+        raise CnnlabError(f"Run {run.run_id} cannot be continued: it has no saved network, or it has "
+                          "already trained all its epochs.")
     run.config = config.to_json()
     run.classes = list(dataset.classes)
     run.image_shape = list(dataset.image_shape)
@@ -339,15 +347,20 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
         # 3. The network. Same seed: same starting weights, same shuffles, same dropout, so the same first epoch.
         keras.utils.set_random_seed(config.seed)
         lesson.model = build_model(layers, dataset.image_shape, dataset.num_classes, name=config.architecture)
+        if initial_epoch:  # go on from the weights the run saved after its last epoch
+            lesson.model.set_weights(keras.models.load_model(run.model_path, compile=False).get_weights())
         # 4. The pictures it trains on, and those kept aside to validate it.
         train_idx, val_idx = _split(len(dataset.y_train), config.validation_split, config.seed)
         num_batches = math.ceil(len(train_idx) / config.batch_size)
         lesson.compile(config, num_batches)
+        if initial_epoch:  # a learning-rate schedule goes on where it was, not from its start
+            lesson.training_model.optimizer.iterations.assign(initial_epoch * num_batches)
         train_data, val_data = _training_data(config, dataset, train_idx, val_idx)
         lesson.emit({"type": "start", "run_id": run.run_id, "dataset": dataset.name, "source": dataset.source,
                      "train_images": int(len(train_idx)), "validation_images": int(len(val_idx)),
                      "test_images": int(len(dataset.y_test)), "batches": num_batches,
-                     "epochs": config.epochs, "parameters": int(lesson.model.count_params())})
+                     "epochs": config.epochs, "parameters": int(lesson.model.count_params()),
+                     "resumed_from": initial_epoch})
         # 5. Epoch after epoch, until done, stopped or diverged.
         snapshots = []
         if timelapse and not should_stop():  # for Inspect's "Watch it learn"
@@ -355,7 +368,8 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
 
             snapshots.append(make_recorder(run.path, dataset.x_test, dataset.y_test, dataset.num_classes, num_batches))
         lesson.fit(config, train_data, val_data, should_stop, num_batches, len(train_idx), dataset.num_classes,
-                   Chance.of(dataset.y_train[train_idx], dataset.num_classes), [*snapshots, *(callbacks or [])])
+                   Chance.of(dataset.y_train[train_idx], dataset.num_classes), [*snapshots, *(callbacks or [])],
+                   initial_epoch)
         # 6. The final score, on test pictures it has never seen.
         lesson.measure_on_test_set(config, dataset)
     except CnnlabError as e:
@@ -422,14 +436,15 @@ class _Lesson:
             steps_per_execution=steps_per_execution(config.batch_size))
 
     def fit(self, config: TrainConfig, train_data, val_data, should_stop, num_batches: int, num_train: int,
-            num_classes: int, chance: Chance, callbacks: list) -> None:
+            num_classes: int, chance: Chance, callbacks: list, initial_epoch: int = 0) -> None:
         reporter = _make_callback(self.emit, should_stop, num_batches, config.epochs, num_train, num_classes,
                                   chance, config)
         if should_stop():
             reporter.status, reporter.message = "stopped", "Stopped before the first epoch began."
         else:
             self.training_model.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                                    callbacks=[reporter, *callbacks], verbose=0, shuffle=False)
+                                    initial_epoch=initial_epoch, callbacks=[reporter, *callbacks], verbose=0,
+                                    shuffle=False)
         self.run.status, self.run.message = reporter.status, reporter.message
         if self.run.status in ("stopped", "diverged"):
             self.run.unfinished_epoch = list(self.this_epoch)  # the epoch cut short (where it blew up)

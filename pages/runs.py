@@ -1,9 +1,9 @@
 """Runs: every saved training, side by side. Change one thing, train, compare."""
 import streamlit as st
 
+from cnnlab.backends import job_registry
 from cnnlab.charts.training import training_curves
 from cnnlab.curves import read_curves
-from cnnlab.jobs import job_registry
 from cnnlab.runs import ACTIVE_STATUSES, DAMAGED, FAILED_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
 from cnnlab.ui import runs as ui
@@ -11,7 +11,7 @@ from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.model_import import import_section
 from cnnlab.ui.state import choices, lab_id
-from cnnlab.ui.training import curves_caption, duration
+from cnnlab.ui.training import continue_button, curves_caption, duration
 from cnnlab.ui.widgets import show_error
 
 sidebar_status()
@@ -90,6 +90,8 @@ cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}"
                if not run.config.get("imported") else "elsewhere")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
+if not ui.why_read_only(run):  # only the lab that trained a run may train it on
+    continue_button(run)
 if run.history or run.unfinished_epoch:
     st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy,
                                     batches=run.unfinished_epoch, blew_up=run.status == "diverged"),

@@ -1,15 +1,15 @@
 """Train: pick the settings, press Train, and watch the network learn epoch by epoch."""
 import streamlit as st
 
+from cnnlab.backends import JobView, job_registry
 from cnnlab.config import TrainConfig
 from cnnlab.datasets import availability, dataset_info
-from cnnlab.jobs import job_registry
 from cnnlab.network import check_stack
 from cnnlab.runs import check_runs_folder, load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, lab_id
-from cnnlab.ui.training import job_panel, run_view, snapshot_from_run, training_settings
+from cnnlab.ui.training import continue_button, job_panel, run_view, training_settings
 from cnnlab.ui.widgets import explainers, show_error
 
 sidebar_status()
@@ -112,6 +112,11 @@ if job is not None:
     classes = len(job.run.classes) or len(dataset_info(job.config.dataset, image_size=job.config.image_size,
                                                        channels=job.config.channels).classes)
     job_panel(job, classes)
+    if job.done:
+        try:
+            continue_button(load_run(job.run_id))  # stopped early, or its process died: go on
+        except CnnlabError:
+            pass  # it ended before saving anything
 elif chosen.run_id:
     try:
         run = load_run(chosen.run_id)
@@ -120,7 +125,8 @@ elif chosen.run_id:
     else:
         st.subheader("Current model")
         st.caption(f"{run.title}, trained earlier. Press Train to train a new one.")
-        run_view(snapshot_from_run(run), len(run.classes) or len(info.classes))
+        run_view(JobView.from_run(run), len(run.classes) or len(info.classes))
+        continue_button(run)
 else:
     st.info("Press **Train** to start. The chart below fills in as each epoch ends: a small dataset "
             "takes seconds per epoch, a full one a minute or more.", icon=":material/info:")

@@ -70,7 +70,7 @@ def sidebar_text(at) -> str:
 def start_training(lab: str, epochs: int | None = None, batch_size: int | None = None,
                    learning_rate: float | None = None):
     """Open the Train page as `lab`, set what is given, press Train: (the page, the lab's job)."""
-    from cnnlab.jobs import job_registry
+    from cnnlab.backends import job_registry
 
     at = open_app_page("pages/train.py", lab)
     if learning_rate is not None:

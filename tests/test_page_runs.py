@@ -158,7 +158,7 @@ def test_a_lab_may_stop_and_delete_only_its_own_runs():
 
 
 def test_a_lab_may_stop_only_its_own_training():
-    from cnnlab.jobs import job_registry
+    from cnnlab.backends import job_registry
 
     tiny = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
             {"type": "flatten"}]

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support import TINY, new_lab, open_app_page, page_text, sidebar_text, start_training, wait_for
 
+from cnnlab.backends import job_registry
 from cnnlab.config import TrainConfig
-from cnnlab.jobs import job_registry
 from cnnlab.runs import Run, load_run, new_run_id
 from cnnlab.ui.state import choices_for as lab_choices
 
@@ -63,7 +63,7 @@ def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current
     at, job = start_training(lab, epochs=1, batch_size=128)
     assert job is not None and job.config.epochs == 1 and job.config.batch_size == 128
     assert at.button(key="train_button").disabled and not at.button(key="stop_button").disabled
-    assert wait_for(lambda: job.done), job.snapshot()
+    assert wait_for(lambda: job.done, timeout=180), job.view()
     at.run()
     assert not at.exception, at.exception
     assert job.status == "finished", job.message
@@ -80,8 +80,12 @@ def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current
 
 def test_stop_ends_a_running_training():
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at, job = start_training(lab, epochs=50, batch_size=128)
-    assert wait_for(lambda: job.snapshot()["history"]), job.snapshot()
+    at = open_page(lab)
+    at.number_input(key="epochs_input").set_value(50)
+    at.selectbox(key="batch_size_input").set_value(128)
+    at.button(key="train_button").click().run()
+    job = job_registry().latest(lab)
+    assert wait_for(lambda: job.view().history, timeout=180), job.view()
     at.run()
     assert "Training: the network is learning" in page_text(at)
     assert "Training: epoch" in sidebar_text(at)
@@ -135,8 +139,12 @@ def test_a_training_that_cannot_load_its_data_says_why():
 
 def test_a_diverging_training_says_to_lower_the_learning_rate():
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at, job = start_training(lab, epochs=1, learning_rate=10.0)
-    assert wait_for(lambda: job.done), job.snapshot()
+    at = open_page(lab)
+    at.number_input(key="learning_rate_input").set_value(10.0)
+    at.number_input(key="epochs_input").set_value(1)
+    at.button(key="train_button").click().run()
+    job = job_registry().latest(lab)
+    assert wait_for(lambda: job.done, timeout=180), job.view()
     at.run()
     assert job.status == "diverged"
     error = "\n".join(e.value for e in at.error)
@@ -170,13 +178,14 @@ def test_after_a_restart_the_page_shows_the_current_model_from_its_saved_run():
 
 def _job_fed(events: list[dict], epochs: int = 3):
     """A job (never started) whose snapshot holds `events`, as train() reports them."""
-    from cnnlab.jobs import JobRegistry, TrainingJob
+    from cnnlab.backends import JobRegistry, TrainingJob
+    from cnnlab.backends.threads import ThreadBackend
 
-    job = TrainingJob("a-lab", TrainConfig(epochs=epochs), JobRegistry(1))
+    job = TrainingJob("a-lab", TrainConfig(epochs=epochs), JobRegistry(ThreadBackend(), max_parallel=1))
     job.status = "running"
     for event in events:
-        job._on_event(event)
-    return job.snapshot()
+        job.record(event)
+    return job.view()
 
 
 def test_the_progress_bar_says_the_test_set_is_measured_after_the_last_epoch():
@@ -189,13 +198,13 @@ def test_the_progress_bar_says_the_test_set_is_measured_after_the_last_epoch():
     events = [start]
     for number in (1, 2, 3):
         events += [dict(batch, epoch=number, batch=4), dict(batch, epoch=number), dict(epoch, epoch=number)]
-    value, text = progress_bar(_job_fed(events[:2]), 3)  # epoch 1 at batch 4 of 8
+    value, text = progress_bar(_job_fed(events[:2]))  # epoch 1 at batch 4 of 8
     assert value == 0.5 and text.startswith("Epoch 1 of 3, batch 4 of 8")
-    value, text = progress_bar(_job_fed(events[:3]), 3)
+    value, text = progress_bar(_job_fed(events[:3]))
     assert "checking the 100 validation pictures" in text
-    value, text = progress_bar(_job_fed(events[:4]), 3)  # epoch 1 ended, epoch 2 has begun
+    value, text = progress_bar(_job_fed(events[:4]))  # epoch 1 ended, epoch 2 has begun
     assert value == 0.0 and text == "Epoch 2 of 3: starting..."
-    value, text = progress_bar(_job_fed(events), 3)  # every epoch ended: the test set is measured
+    value, text = progress_bar(_job_fed(events))  # every epoch ended: the test set is measured
     assert value == 1.0 and "starting" not in text and "Epoch 3 of 3" not in text
     assert text.startswith("All 3 epochs done: now measuring the network on the 2,000 test pictures")
 
@@ -207,7 +216,7 @@ def test_during_the_first_epoch_the_chart_shows_the_batches_so_far():
     batches = [{"type": "batch", "epoch": 1, "epochs": 2, "batch": n, "batches": 8, "loss": 2.3 - n / 8,
                 "accuracy": n / 10} for n in (2, 4)]
     snapshot = _job_fed([start, *batches], epochs=2)
-    assert [point["batch"] for point in snapshot["batches"]] == [2, 4] and not snapshot["history"]
+    assert [point["batch"] for point in snapshot.batches] == [2, 4] and not snapshot.history
 
     def page(snapshot):
         from cnnlab.ui.training import run_view
@@ -223,4 +232,4 @@ def test_during_the_first_epoch_the_chart_shows_the_batches_so_far():
 
     ended = _job_fed([start, *batches, {"type": "epoch", "epoch": 1, "epochs": 2, "loss": 1.8, "accuracy": 0.4,
                                         "seconds": 1.0, "images_per_second": 900.0}], epochs=2)
-    assert ended["batches"] == []  # the next epoch starts a new line
+    assert ended.batches == []  # the next epoch starts a new line

@@ -11,8 +11,8 @@ import pytest
 from support import tiny_config, wait_for
 
 from cnnlab import runs
+from cnnlab.backends import JobRegistry
 from cnnlab.config import TrainConfig
-from cnnlab.jobs import JobRegistry
 from cnnlab.settings import CnnlabError
 from cnnlab.training import train
 
@@ -73,7 +73,7 @@ def test_impossible_layer_stack_is_refused_naming_the_layer():
 def test_stop_ends_a_running_job_quickly_and_saves_it_as_stopped():
     registry = JobRegistry(max_parallel=1)
     job = registry.submit("student-a", tiny_config(epochs=50))
-    assert wait_for(lambda: job.snapshot()["history"]), job.snapshot()
+    assert wait_for(lambda: job.view().history), job.view()
     asked = time.monotonic()
     job.stop()
     assert wait_for(lambda: job.done, timeout=10)

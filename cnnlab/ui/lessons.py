@@ -51,8 +51,8 @@ def progress() -> dict[str, Any]:
 
 def note_trained_run() -> None:
     """Tag this lab's newest run with the lesson open when it was started (the board filters by it)."""
+    from cnnlab.backends import job_registry
     from cnnlab.board import note_lesson
-    from cnnlab.jobs import job_registry
 
     job = job_registry().latest(lab_id())
     # Only while it trains: a run finished before the lesson was opened is not the lesson's.

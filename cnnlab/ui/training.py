@@ -1,7 +1,8 @@
 """Widgets for training: the hyperparameter settings, and the panel that follows a training job.
 
-A job lives in the process-wide `job_registry()` and runs in a background thread, so it
-outlives page switches and reloads; these widgets only read `job.snapshot()`. While a job is
+A job lives in the process-wide `job_registry()` and runs in the background (a worker process,
+or a Ray cluster), so it outlives page switches and reloads; these widgets only read its
+`JobView`. While a job is
 active, its panel is a fragment that redraws itself every second; when the job ends, it asks
 for one whole-page rerun so the buttons and the sidebar show the final state, and then it stops
 polling.
@@ -12,31 +13,22 @@ from typing import Any
 
 import streamlit as st
 
+from cnnlab.backends import JobView, TrainingJob, job_registry, wait_text
+from cnnlab.backends.view import duration, ordinal
 from cnnlab.charts.training import FIRST_POINT_NOTE, training_curves
 from cnnlab.config import LR_SCHEDULES, OPTIMIZERS, SETTINGS, TRAIN_PAGE_SETTINGS, TrainConfig
 from cnnlab.curves import read_curves
-from cnnlab.jobs import TRAINING_STATUSES, TrainingJob, job_registry
 from cnnlab.presets import PRESETS
 from cnnlab.runs import FAILED_STATUSES, FINAL_STATUSES, KEPT_STATUSES, Run
+from cnnlab.settings import CnnlabError
 from cnnlab.ui.state import choices, lab_id, remember_choices
+from cnnlab.ui.widgets import show_error
 
 POLL_SECONDS = 1.0
 SIDEBAR_POLL_SECONDS = 2.0
 
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 COMMON_LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
-
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def duration(seconds: float) -> str:
-    """12.3 -> '12 s', 95 -> '1 min 35 s'."""
-    seconds = max(0, round(seconds))
-    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 # ------------------------------------------------------------------------------------------
@@ -161,36 +153,13 @@ def adopt_finished_run(job: TrainingJob | None) -> None:
     if chosen.adopted_job == job.run_id:
         return
     chosen.adopted_job = job.run_id
-    if job.status in KEPT_STATUSES and job.run.history and job.run.has_model:
+    if job.status in KEPT_STATUSES and job.view().history and job.run.has_model:
         choices().run_id = job.run_id
 
 
 def adopt_latest_run() -> None:
     """adopt_finished_run for this lab's latest job, if any."""
     adopt_finished_run(job_registry().latest(lab_id()))
-
-
-def current_epoch(snapshot: dict) -> int:
-    """The epoch being trained now: the one after the last finished epoch, or the one the latest
-    batch belongs to."""
-    batch = snapshot["last_batch"]
-    epochs = int(snapshot["config"].get("epochs") or 1)
-    return min(epochs, max(batch["epoch"] if batch else 1, len(snapshot["history"]) + 1))
-
-
-def job_summary(snapshot: dict) -> str:
-    """The job's state in a few words, for the sidebar."""
-    status = snapshot["status"]
-    if status == "queued":
-        return f"Queued: {ordinal(snapshot['queue_position'] or 1)} in line"
-    if snapshot["stop_requested"] and status in TRAINING_STATUSES:
-        return "Training: stopping..."
-    if status == "loading":
-        return "Training: loading data"
-    if status == "running":
-        return f"Training: epoch {current_epoch(snapshot)}/{snapshot['config']['epochs']}"
-    accuracy = (snapshot["end"] or {}).get("test_accuracy")
-    return f"Last training: {status}" + (f", {accuracy:.1%} on test" if accuracy is not None else "")
 
 
 def sidebar_job_line() -> None:
@@ -205,24 +174,33 @@ def sidebar_job_line() -> None:
 
 
 def _sidebar_line(job: TrainingJob, polling: bool) -> None:
-    snapshot = job.snapshot()
-    st.markdown(f":material/model_training: {job_summary(snapshot)}")
+    st.markdown(f":material/model_training: {job.view().summary()}")
     if polling and job.done:
         adopt_finished_run(job)
         st.rerun(scope="app")
 
 
-def snapshot_from_run(run: Run) -> dict:
-    """A saved run in the shape of `TrainingJob.snapshot()`, so one panel draws both."""
-    return {
-        "run_id": run.run_id, "owner": None, "status": run.status, "message": run.message,
-        "config": run.config, "history": run.history, "start": None,
-        "end": {"status": run.status, "message": run.message, "run_id": run.run_id,
-                "test_loss": run.test_loss, "test_accuracy": run.test_accuracy,
-                "seconds": run.seconds, "epochs_done": run.epochs_done},
-        "last_batch": None, "batches": run.unfinished_epoch, "queue_position": None, "download": None,
-        "stop_requested": False,
-    }
+def continue_button(run: Run) -> None:
+    """"Continue training" for a run that ended before all its epochs but kept its network (the
+    server restarted, it was stopped, or its training process died): it trains on in this lab
+    from its last saved epoch."""
+    if not run.resumable:
+        return
+    registry = job_registry()
+    busy = bool(registry.active(lab_id())) or registry.find_active(run.run_id) is not None
+    clicked = st.button(f"Continue training from epoch {run.epochs_done + 1}", key="continue_button",
+                        icon=":material/play_circle:", disabled=busy)
+    st.caption(f"Trains the remaining {int(run.config.get('epochs') or 0) - run.epochs_done} of its "
+               f"{run.config.get('epochs')} epochs, starting from the network it saved after epoch "
+               f"{run.epochs_done}." + (" Your lab is training already: wait for it or stop it first." if busy else ""))
+    if clicked:
+        try:
+            registry.submit(lab_id(), TrainConfig.from_json(run.config), resume=run)
+        except CnnlabError as e:
+            show_error(e)
+        else:
+            choices().run_id = run.run_id
+            st.switch_page("pages/train.py")
 
 
 def job_panel(job: TrainingJob, num_classes: int) -> None:
@@ -234,38 +212,36 @@ def job_panel(job: TrainingJob, num_classes: int) -> None:
 
 
 def _job_view(job: TrainingJob, num_classes: int, polling: bool) -> None:
-    snapshot = job.snapshot()
-    run_view(snapshot, num_classes, max_parallel=job_registry().max_parallel)
-    if polling and snapshot["status"] in FINAL_STATUSES:
+    view = job.view()
+    run_view(view, num_classes, max_parallel=job_registry().max_parallel)
+    if polling and view.done:
         # The job ended since the page was drawn: one whole-page rerun shows the result with the
         # buttons enabled again, and draws this panel without polling.
         adopt_finished_run(job)
         st.rerun(scope="app")
 
 
-def run_view(snapshot: dict, num_classes: int, max_parallel: int = 1) -> None:
+def run_view(view: JobView, num_classes: int, max_parallel: int = 1) -> None:
     """While training: status, progress, speed and the growing chart. Once ended: the outcome,
     the test score, the chart, a reading of the curves, and where to go next."""
-    status = snapshot["status"]
-    history = snapshot["history"]
-    epochs = int(snapshot["config"].get("epochs") or 1)
-    end = snapshot["end"] or {}
-    ended = status in FINAL_STATUSES
-    batches = snapshot.get("batches") or []  # the epoch in progress, or the one cut short
+    history = view.history
+    epochs = view.epochs
+    ended = view.done
+    batches = view.batches  # the epoch in progress, or the one cut short
     if ended:
-        _outcome(snapshot)
+        _outcome(view)
         if not history and not batches:
             st.caption("No epoch finished, so there are no curves to show.")
             return
     else:
-        _status_line(snapshot, epochs, max_parallel)
+        _status_line(view, max_parallel)
 
     last = history[-1] if history else None
     cols = st.columns(4)
-    if ended and end.get("test_accuracy") is not None:
-        cols[0].metric("Test accuracy", f"{end['test_accuracy']:.1%}",
+    if ended and view.test_accuracy is not None:
+        cols[0].metric("Test accuracy", f"{view.test_accuracy:.1%}",
                        help="Share of the test pictures (never seen in training) it classifies correctly.")
-        cols[1].metric("Test loss", f"{end['test_loss']:.4f}",
+        cols[1].metric("Test loss", f"{view.test_loss:.4f}",
                        help="How wrong it is on the test pictures, on average (lower is better).")
         cols[2].metric("Guessing at random", f"{1 / max(num_classes, 1):.0%}",
                        help="What picking a class at random would score: the floor to beat.")
@@ -281,12 +257,12 @@ def run_view(snapshot: dict, num_classes: int, max_parallel: int = 1) -> None:
 
     # While training, the axis spans every planned epoch so the curves grow into it; afterwards
     # only the epochs done, so a stopped run's points are not squeezed into a corner.
-    st.plotly_chart(training_curves(history, None if ended else epochs, test_loss=end.get("test_loss"),
-                                    test_accuracy=end.get("test_accuracy"), batches=batches,
-                                    blew_up=status == "diverged"))
-    st.caption(curves_caption(status, bool(history), bool(batches), end.get("test_accuracy") is not None))
+    st.plotly_chart(training_curves(history, None if ended else epochs, test_loss=view.test_loss,
+                                    test_accuracy=view.test_accuracy, batches=batches,
+                                    blew_up=view.status == "diverged"))
+    st.caption(curves_caption(view.status, bool(history), bool(batches), view.test_accuracy is not None))
     if ended:
-        _reading(snapshot, num_classes)
+        _reading(view, num_classes)
 
 
 def curves_caption(status: str, has_epochs: bool, has_batches: bool, has_test: bool) -> str:
@@ -313,85 +289,73 @@ def curves_caption(status: str, has_epochs: bool, has_batches: bool, has_test: b
             "(share of pictures it gets right) go up, epoch after epoch.")
 
 
-def _status_line(snapshot: dict, epochs: int, max_parallel: int) -> None:
-    status = snapshot["status"]
+def _status_line(view: JobView, max_parallel: int) -> None:
+    status = view.status
     if status == "queued":
-        position = snapshot["queue_position"] or 1
         busy = "another training is" if max_parallel == 1 else f"{max_parallel} other trainings are"
-        st.info(f"Waiting in the queue: {ordinal(position)} in line ({busy} using the computer). "
-                "It starts by itself; you can leave this page meanwhile.", icon=":material/hourglass_top:")
-    elif snapshot["stop_requested"] and status in TRAINING_STATUSES:
+        parts = [f"Waiting in the queue: {ordinal(view.queue_position or 1)} in line ({busy} using the computer).",
+                 wait_text(view), "It starts by itself; you can leave this page meanwhile."]
+        st.info(" ".join(part for part in parts if part), icon=":material/hourglass_top:")
+    elif view.stopping:
         st.warning("Stopping: the network finishes the batches it is working on, then it is measured on "
                    "the test pictures and saved...", icon=":material/stop_circle:")
     elif status == "loading":
         st.info("Loading the pictures and building the network...", icon=":material/downloading:")
-        if snapshot["download"]:
-            done, total, what = snapshot["download"]
+        if view.download:
+            done, total, what = view.download
             st.progress(min(done / total, 1.0) if total else 0.0,
                         text=f"{what}: {done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else what)
     elif status == "running":
-        history = snapshot["history"]
-        left = ""
-        if history and len(history) < epochs:
-            # The last epoch's time, not the average: the first epoch also pays for preparing the network.
-            seconds_left = (epochs - len(history)) * history[-1]["seconds"]
-            left = f" About {duration(seconds_left)} left."
+        left = f" About {duration(view.seconds_left)} left." if view.seconds_left is not None else ""
         st.info(f"Training: the network is learning.{left} You can switch pages or reload; training "
                 "goes on.", icon=":material/model_training:")
-        value, text = progress_bar(snapshot, epochs)
+        value, text = progress_bar(view)
         st.progress(value, text=text)
 
 
-def progress_bar(snapshot: dict, epochs: int) -> tuple[float, str]:
+def progress_bar(view: JobView) -> tuple[float, str]:
     """The progress bar of a running job: how full it is, and its text."""
-    history, batch = snapshot["history"], snapshot["last_batch"]
-    start = snapshot["start"] or {}
-    if len(history) >= epochs:
+    epochs, batch = view.epochs, view.batch
+    if view.epochs_done >= epochs:
         # Every epoch is done; the run is measured on the test pictures and saved before it ends.
-        test = f"the {start['test_images']:,} test pictures" if start.get("test_images") else "the test pictures"
+        test = f"the {view.test_images:,} test pictures" if view.test_images else "the test pictures"
         return 1.0, (f"All {epochs} epoch{'s' if epochs != 1 else ''} done: now measuring the network on "
                      f"{test} (never seen in training), then saving it...")
-    if batch and batch["epoch"] > len(history):
-        # Keras runs several batches per call and may count the last call's steps past the
-        # end of the epoch, so the count is capped at the number of batches.
-        done = min(batch["batch"], batch["batches"])
-        so_far = (f"now checking the {start['validation_images']:,} validation pictures"
-                  if done == batch["batches"] and start.get("validation_images")
-                  else f"this epoch so far: loss {batch['loss']:.3f}, accuracy {batch['accuracy']:.1%}")
-        return done / batch["batches"], (f"Epoch {batch['epoch']} of {epochs}, batch {done:,} of "
-                                         f"{batch['batches']:,} ({so_far})")
+    if batch and batch.epoch > view.epochs_done:
+        so_far = (f"now checking the {view.validation_images:,} validation pictures"
+                  if batch.batch == batch.batches and view.validation_images
+                  else f"this epoch so far: loss {batch.loss:.3f}, accuracy {batch.accuracy:.1%}")
+        return batch.batch / batch.batches, (f"Epoch {batch.epoch} of {epochs}, batch {batch.batch:,} of "
+                                             f"{batch.batches:,} ({so_far})")
     # The next epoch has begun but has not reported a batch yet.
-    return 0.0, f"Epoch {current_epoch(snapshot)} of {epochs}: starting..."
+    return 0.0, f"Epoch {view.current_epoch} of {epochs}: starting..."
 
 
-def _outcome(snapshot: dict) -> None:
+def _outcome(view: JobView) -> None:
     """How the training ended, in one box: finished, stopped, diverged, failed, interrupted."""
-    status = snapshot["status"]
-    end = snapshot["end"] or {}
-    message = end.get("message") or snapshot["message"]
-    history = snapshot["history"]
+    status = view.status
+    history = view.history
     current = " It is now the current model, the one Inspect and Classify use." \
-        if choices().run_id == snapshot["run_id"] else ""
+        if choices().run_id == view.run_id else ""
     if status == "finished":
         st.success(f"Training finished: {len(history)} epoch{'s' if len(history) != 1 else ''} in "
-                   f"{duration(end.get('seconds') or 0)}. The trained network is saved as a run.{current}",
+                   f"{duration(view.seconds)}. The trained network is saved as a run.{current}",
                    icon=":material/check_circle:")
     elif status in FAILED_STATUSES:
-        st.error(message, icon=":material/error:")
+        st.error(view.message, icon=":material/error:")
     else:  # stopped, interrupted
         kept = ("What it learned in the finished epochs is saved as a run." if history
                 else "No epoch finished, so there is no trained network to keep.")
-        st.warning(f"{message} {kept}{current}", icon=":material/stop_circle:")
+        st.warning(f"{view.message} {kept}{current}", icon=":material/stop_circle:")
 
 
-def _reading(snapshot: dict, num_classes: int) -> None:
+def _reading(view: JobView, num_classes: int) -> None:
     """What the curves say, the speed, and where to go next."""
-    history = snapshot["history"]
-    end = snapshot["end"] or {}
+    history = view.history
     if not history:
         return
     st.markdown("**What the curves say**")
-    st.markdown("\n".join(f"- {note}" for note in read_curves(history, end.get("test_accuracy"), num_classes)))
+    st.markdown("\n".join(f"- {note}" for note in read_curves(history, view.test_accuracy, num_classes)))
     seconds = sum(h.get("seconds") or 0 for h in history)
     last = history[-1]
     speed = last.get("images_per_second")
@@ -399,7 +363,7 @@ def _reading(snapshot: dict, num_classes: int) -> None:
                + (f" ({speed:,.0f} training pictures per second)" if speed else "")
                + (". The first epoch is slower: it also prepares the network's computations." if len(history) > 1
                   else "."))
-    if snapshot["status"] in KEPT_STATUSES:
+    if view.status in KEPT_STATUSES:
         cols = st.columns(3)
         with cols[0]:
             st.page_link("pages/inspect.py", label="Look inside the network (Inspect)", icon=":material/visibility:")
