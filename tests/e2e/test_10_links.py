@@ -91,8 +91,7 @@ def test_10_teacher_link_hidden_controls_and_projector(lab, another_lab):
     zoom = projector.page.evaluate("getComputedStyle(document.querySelector('[data-testid=\"stMainBlockContainer\"]')).zoom")
     projector.check(float(zoom) > 1.2, f"projector mode did not enlarge the page (zoom {zoom})", "zoom")
     projector.shot("projector-1920")
-    projector.page.mouse.wheel(0, 900)
-    projector.page.wait_for_timeout(300)
+    projector.widget("train_button").scroll_into_view_if_needed()
     projector.shot("projector-1920-settings")
     projector.assert_healthy("projector")
 
