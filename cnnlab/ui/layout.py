@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
 
 import streamlit as st
 
 from cnnlab.ui.state import choices, remember_choices, remember_lab_in_browser
+
+
+LAYOUT_CSS = Path(__file__).with_name("layout.css")  # narrow screens and touch: see the file
 
 
 def page_header(title: str, intro: str) -> None:
@@ -71,6 +75,7 @@ def sidebar_status() -> None:
     # Imported here so that importing this module stays cheap.
     from cnnlab.ui.training import adopt_latest_run, sidebar_job_line
 
+    st.html(LAYOUT_CSS)  # style only: Streamlit puts it where it takes no room on the page
     adopt_latest_run()  # a training that ended while another page was open is the current model now
     # app.py saves the lab's choices after every run; this also covers a page run on its own (AppTest)
     # and what the callbacks of this run's click changed, before anything can go wrong.
