@@ -182,7 +182,7 @@ def pick_image(data: Dataset | None, clf: Classifier, drawn: np.ndarray | None) 
     source = st.radio("Look at", sources, key="inspect_source", horizontal=True) if len(sources) > 1 else sources[0]
     if source == DRAWN_SOURCE:
         return drawn, "your last drawing or upload"
-    class_col, number_col, random_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+    class_col, number_col, random_col = st.container(key="wrap_inspect_picker").columns([2, 2, 1.3], vertical_alignment="bottom")
     options = [None, *range(len(clf.classes))]
     class_filter = class_col.selectbox("Test images of class", options, key="inspect_class",
                                        format_func=lambda c: "any class" if c is None else clf.classes[c])
@@ -349,7 +349,7 @@ def show_confusion(run: Run, clf: Classifier, data: Dataset, probs: np.ndarray, 
                 "see its images.")
     chart_key = f"inspect_confusion_{run.run_id}"
     true_key, predicted_key = chosen_cell(run, matrix, chart_key)
-    chart_col, bars_col = st.columns([3, 2])
+    chart_col, bars_col = st.container(key="wrapwide_confusion").columns([3, 2])
     with chart_col:
         chosen = (st.session_state[true_key], st.session_state[predicted_key])
         st.plotly_chart(charts.confusion_heatmap(matrix, classes, accuracy, chosen=chosen), on_select="rerun",

@@ -68,6 +68,33 @@ def colour_pickers() -> None:
                     help="The colour of the empty canvas; changing it starts a new drawing.")
 
 
+# The canvas draws its undo/redo toolbar inside its own shadow root, and shows it only while a mouse
+# hovers over it: out of a finger's reach. This adds one style rule to every canvas's shadow root, so
+# the toolbar always shows above the canvas's top-right corner.
+_PIN_TOOLBAR = """<script>(() => {
+  if (window.cnnlabPinToolbar) return;
+  window.cnnlabPinToolbar = true;
+  const css = ".dc-toolbar{opacity:1 !important;top:-2.65rem !important}";
+  const pin = () => document.querySelectorAll(".st-key-canvas *").forEach(el => {
+    const root = el.shadowRoot;
+    if (root && !root.querySelector("style[data-cnnlab-pin]")) {
+      const style = document.createElement("style");
+      style.dataset.cnnlabPin = "1";
+      style.textContent = css;
+      root.appendChild(style);
+    }
+  });
+  new MutationObserver(pin).observe(document.body, {subtree: true, childList: true});
+  pin();
+})();</script>"""
+
+
+def pin_canvas_toolbar() -> None:
+    """Keep the canvas's undo/redo toolbar on screen (touch screens have no hover)."""
+    with st.sidebar:  # the script takes no room there
+        st.html(_PIN_TOOLBAR, unsafe_allow_javascript=True)
+
+
 def canvas_key(paper: str = PAPER) -> str:
     """The canvas component's key: a new one (after Clear, or on a new background) mounts a fresh canvas."""
     version = st.session_state.setdefault("canvas_version", 0)

@@ -110,8 +110,8 @@ def _layer_card(position: int, spec: Any, count: int, check: ShapeCheck, version
     params = kind.params if kind else ()
     row = _row_for(check, number)
     with st.container(border=True):
-        columns = st.columns([2.2, *([1.3] * len(params)), *([1.3] * (5 - len(params))), 1.3],
-                             vertical_alignment="bottom")
+        columns = st.columns([2.2, *([1.3] * len(params)), *([1.3] * (5 - len(params))), 1.7],
+                             vertical_alignment="bottom", gap="xsmall")
         with columns[0]:
             title = kind.label if kind else f"Unknown layer {layer_type!r}"
             st.markdown(f"**{number}. {title}**", help=kind.explanation if kind else None)
@@ -125,13 +125,12 @@ def _layer_card(position: int, spec: Any, count: int, check: ShapeCheck, version
             with column:
                 value = spec.get(param.key, param.default)
                 _param_widget(param, value, position, f"layer_{version}_{position}_{param.key}")
-        with columns[-1]:
-            up, down, remove = st.columns(3, gap="small")
-            up.button("", icon=":material/arrow_upward:", key=f"layer_{version}_{position}_up", help="Move up",
+        with columns[-1], st.container(horizontal=True, gap="xsmall"):
+            st.button("", icon=":material/arrow_upward:", key=f"layer_{version}_{position}_up", help="Move up",
                       disabled=position == 0, on_click=_move, args=(position, -1))
-            down.button("", icon=":material/arrow_downward:", key=f"layer_{version}_{position}_down",
+            st.button("", icon=":material/arrow_downward:", key=f"layer_{version}_{position}_down",
                         help="Move down", disabled=position == count - 1, on_click=_move, args=(position, 1))
-            remove.button("", icon=":material/delete:", key=f"layer_{version}_{position}_remove",
+            st.button("", icon=":material/delete:", key=f"layer_{version}_{position}_remove",
                           help="Remove this layer", on_click=_remove, args=(position,))
         if row is not None and row.error:
             st.error(row.error, icon=":material/error:")
@@ -140,6 +139,11 @@ def _layer_card(position: int, spec: Any, count: int, check: ShapeCheck, version
 def layer_editor(check: ShapeCheck) -> None:
     """Draw `choices().custom_layers` as editable cards, each with its output shape (from `check`,
     the shape check of these very layers) or its error, and the controls to add a layer."""
+    with st.container(key="layer_editor"):  # its rows wrap on narrow screens (cnnlab/ui/layout.css)
+        _layer_editor(check)
+
+
+def _layer_editor(check: ShapeCheck) -> None:
     layers = _layers()
     version = editor_version()
     if not layers:

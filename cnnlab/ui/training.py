@@ -122,7 +122,7 @@ def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str
     # A lesson step or a teacher's link may hide some settings or lock them (shown, not changeable).
     from cnnlab.ui.setups import hidden, locked
 
-    left, middle, right = st.columns(3, gap="large")
+    left, middle, right = st.container(key="wrap_settings").columns(3, gap="large")
     with left:
         if not hidden("optimizer"):
             st.selectbox("Optimizer", OPTIMIZERS, key="optimizer_input", format_func=OPTIMIZER_NAMES.get,
@@ -276,7 +276,7 @@ def run_view(view: JobView, num_classes: int, max_parallel: int = 1) -> None:
         _status_line(view, max_parallel)
 
     last = history[-1] if history else None
-    cols = st.columns(4)
+    cols = st.container(key="wrap_metrics").columns(4)
     if ended and view.test_accuracy is not None:
         cols[0].metric("Test accuracy", f"{view.test_accuracy:.1%}",
                        help="Share of the test pictures (never seen in training) it classifies correctly.")
@@ -403,10 +403,7 @@ def _reading(view: JobView, num_classes: int) -> None:
                + (". The first epoch is slower: it also prepares the network's computations." if len(history) > 1
                   else "."))
     if view.status in ("finished", "stopped", "interrupted"):
-        cols = st.columns(3)
-        with cols[0]:
+        with st.container(horizontal=True, gap="medium"):  # links wrap onto a new line when the page is narrow
             st.page_link("pages/inspect.py", label="Look inside the network (Inspect)", icon=":material/visibility:")
-        with cols[1]:
             st.page_link("pages/classify.py", label="Try it on your own drawing (Classify)", icon=":material/draw:")
-        with cols[2]:
             st.page_link("pages/runs.py", label="Compare with other runs (Runs)", icon=":material/history:")

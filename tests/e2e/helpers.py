@@ -15,6 +15,7 @@ from typing import Callable
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
+TABLET_VIEWPORT = {"width": 820, "height": 1180}
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_BOX = '[data-testid="stAlertContentError"]'
@@ -111,7 +112,14 @@ class Lab:
         return self.page.locator(selector).first.inner_text()
 
     def script_state(self) -> str | None:
-        return self.page.locator(APP).first.get_attribute("data-test-script-state")
+        """The app's script state, or None when the browser did not answer in time (on a machine busy
+        with other work a page can stall for seconds; wait_idle then simply asks again)."""
+        try:
+            return self.page.locator(APP).first.get_attribute("data-test-script-state", timeout=5000)
+        except Exception as error:  # playwright's TimeoutError; anything else is a real problem
+            if type(error).__name__ != "TimeoutError":
+                raise
+            return None
 
     def wait_idle(self, timeout: float = 30, quiet: float = 0.5) -> None:
         """Wait until the page's script has finished running and stayed finished for `quiet` seconds
@@ -128,13 +136,23 @@ class Lab:
             else:
                 quiet_since = None
             if now > deadline:
-                self.fail(f"the app was still busy after {timeout:g} s (script state {state!r})", "busy")
+                self.fail(f"the app was still busy after {timeout:g} s (script state {state!r}; "
+                          f"{self._still_drawing() or 'all drawn'})", "busy")
             time.sleep(0.1)
 
     def _drawn(self) -> bool:
         """Nothing stale or still loading: the browser draws elements a moment after the script ends."""
-        return self.page.evaluate("""() => !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')
-            && [...document.querySelectorAll('[data-testid="stMain"] img')].every(img => img.complete)""")
+        return not self._still_drawing()
+
+    def _still_drawing(self) -> str:
+        """What the browser is still drawing (stale elements, skeletons, pictures loading), or ''."""
+        return self.page.evaluate("""() => {
+            const stale = document.querySelectorAll('[data-stale="true"]').length;
+            const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;
+            const loading = [...document.querySelectorAll('[data-testid="stMain"] img')].filter(img => !img.complete).length;
+            return [stale && `${stale} stale elements`, skeletons && `${skeletons} skeletons`,
+                    loading && `${loading} pictures loading`].filter(Boolean).join(', ');
+        }""")
 
     def exceptions_seen(self) -> list[str]:
         """Every exception box this tab has shown so far, even for a moment."""
@@ -286,6 +304,21 @@ class Lab:
 
     def sidebar_text(self) -> str:
         return self.text(SIDEBAR)
+
+    def touch_draw(self, canvas_box: dict, points: list[tuple[float, float]]) -> None:
+        """One stroke with a finger: real touch events (touchStart, touchMoves, touchEnd) sent through the
+        DevTools protocol, as a touch screen sends them. Points are fractions of the canvas's size."""
+        cdp = getattr(self, "cdp", None) or self.page.context.new_cdp_session(self.page)
+        x0, y0, width, height = canvas_box["x"], canvas_box["y"], canvas_box["width"], canvas_box["height"]
+
+        def finger(x: float, y: float) -> list[dict]:
+            return [{"x": x0 + x * width, "y": y0 + y * height, "id": 1, "radiusX": 6, "radiusY": 6, "force": 1}]
+
+        first, *rest = points
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": finger(*first)})
+        for x, y in rest:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": finger(x, y)})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
     def draw(self, canvas_box: dict, points: list[tuple[float, float]]) -> None:
         """One stroke with real mouse events: press at the first point, move through the others, release.
