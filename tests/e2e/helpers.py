@@ -23,10 +23,16 @@ MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 # The URL path of each page: st.Page derives it from the file name (the default page is "/").
 PAGE_PATHS = {"Home": "", "Data": "data", "Model": "model", "Train": "train", "Runs": "runs",
-              "Inspect": "inspect", "Classify": "classify", "Lessons": "lessons", "Class board": "board"}
+              "Inspect": "inspect", "Classify": "classify", "Lessons": "lessons", "Class board": "board",
+              "Convolution": "learn_convolution", "Pooling": "learn_pooling", "Activation": "learn_activation",
+              "Flatten and dense": "learn_flatten_dense", "Softmax and loss": "learn_softmax",
+              "Receptive field": "learn_receptive_field", "Augmentation": "learn_augmentation"}
 # What each page shows as its title (st.title), to know the page has been drawn.
 PAGE_TITLES = {"Home": "cnnlab", "Data": "Data", "Model": "Model", "Train": "Train", "Runs": "Runs",
-               "Inspect": "Inspect", "Classify": "Classify", "Lessons": "Lessons", "Class board": "Class board"}
+               "Inspect": "Inspect", "Classify": "Classify", "Lessons": "Lessons", "Class board": "Class board",
+               "Convolution": "Convolution", "Pooling": "Pooling", "Activation": "Activation",
+               "Flatten and dense": "Flatten and dense", "Softmax and loss": "Softmax, one-hot and loss",
+               "Receptive field": "Receptive field", "Augmentation": "Augmentation"}
 
 
 # Installed in every tab before the app loads: notes each new state of every progress bar, so a test
