@@ -1,10 +1,10 @@
-import pytest
 """Scenario 8: a student on a tablet held upright (820 x 1180, a finger, no mouse, no hover).
 
 The sidebar folds away with a tap; every page fits the width (nothing wider than the page, no
 label cut short); the layer editor's labels stay whole and its menus show their values; on Classify
 the canvas is whole, the undo button is there without hovering, and a digit drawn with real touch
 events is read (then undone with a tap)."""
+import pytest
 from .helpers import MAIN, PAGE_PATHS, SIDEBAR, train_run
 from .test_06_classify import ONE, _verdict
 
