@@ -77,6 +77,11 @@ class TrainingJob:
     def run_id(self) -> str:
         return self.run.run_id
 
+    def request(self) -> dict:
+        """What a worker (a process, a Ray actor) needs to run this training; the lab goes with it
+        so the run it saves says whose it is (only that lab may stop or delete it)."""
+        return {"config": self.config.to_json(), "run_id": self.run_id, "resume": self.resume, "lab": self.owner}
+
     @property
     def done(self) -> bool:
         return self.status in ("finished", "stopped", "diverged", "failed")
