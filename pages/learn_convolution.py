@@ -22,7 +22,8 @@ with picture_col:
 with kernel_col:
     kernel = learn.pick_kernel("learn_conv", picture.pixels.shape[2], run)
 with settings_col:
-    stride = st.slider("Stride", 1, 4, 1, key="learn_conv_stride", persist_state="session", help="Pixels the kernel moves between positions.")
+    stride = st.slider("Stride", 1, 4, 1, key="learn_conv_stride", persist_state="session",
+                       help="Pixels the kernel moves between positions.")
     padding = st.radio("Padding", ["valid", "same"], horizontal=True, key="learn_conv_padding", persist_state="session",
                        help="valid: only positions where the kernel fits inside the picture; same: zeros around the "
                             "picture so that, with stride 1, the output keeps its size.")
@@ -59,7 +60,8 @@ with settings_col:
 kh, kw = conv.kernel.shape[:2]
 (pad_top, pad_bottom), (pad_left, pad_right) = conv.pad
 padded = np.pad(view, ((pad_top, pad_bottom), (pad_left, pad_right), (0, 0)))
-filled_only = st.toggle("Fill the output map as the kernel moves", value=True, key="learn_conv_fill", persist_state="session",
+filled_only = st.toggle("Fill the output map as the kernel moves", value=True, key="learn_conv_fill",
+                        persist_state="session",
                         help="Off: show the whole output map at once.")
 output_map = conv.map()
 reach = float(np.abs(output_map).max()) or 1.0  # one colour scale however much of the map is filled
@@ -85,10 +87,12 @@ def draw(position: int) -> None:
                          boxes=[Box(row, row, col, col)], clickable=True, colorbar=True, hover="sum")
     st.plotly_chart(panels_figure([*pictures, output_panel], height=360 if channels == 1 else 300),
                     key="learn_conv_maps", on_select="rerun", selection_mode="points", **CHART)
-    st.caption(f"Left: the picture (0 = black, 1 = white; grey cells are the zeros of the padding) with the "
-               f"kernel's window outlined{' and its dilated taps dotted' if marks else ''}. Right: the output map, "
-               "orange where the sum is positive, blue where negative; the outlined cell is the one this position "
-               "fills.")
+    st.caption("Left: the picture (0 = black, 1 = white"
+               + ("; the grey border is the zero padding" if pad_top + pad_bottom + pad_left + pad_right else "")
+               + f") with the kernel's window outlined{' and its dilated taps dotted' if marks else ''}. Right: the "
+               "output map, orange where the sum is positive, blue where negative"
+               + (", grey where the kernel has not been yet" if filled_only else "")
+               + "; the outlined cell is the one this position fills.")
     total = conv.total(row, col)
     for c, name in enumerate(names):
         window, products = conv.window(row, col)[..., c], conv.products(row, col)[..., c]
@@ -107,6 +111,8 @@ def draw(position: int) -> None:
     st.markdown(line)
     st.caption("Each product is a pixel of the window times the weight on top of it; blue products pull the sum "
                "down, orange ones push it up.")
+    if learn.is_playing("learn_conv_position"):
+        return  # the table of one position is for reading, when paused
     learn.table_expander("the window, the kernel and the products at this position", {
         f"{what} ({name})" if name else what: learn.grid_table(values[..., c], rows=tap_rows, cols=tap_cols)
         for c, name in enumerate(names)

@@ -22,10 +22,16 @@ MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 # The URL path of each page: st.Page derives it from the file name (the default page is "/").
 PAGE_PATHS = {"Home": "", "Data": "data", "Model": "model", "Train": "train", "Runs": "runs",
-              "Inspect": "inspect", "Classify": "classify"}
+              "Inspect": "inspect", "Classify": "classify",
+              "Convolution": "learn_convolution", "Pooling": "learn_pooling", "Activation": "learn_activation",
+              "Flatten and dense": "learn_flatten_dense", "Softmax and loss": "learn_softmax",
+              "Receptive field": "learn_receptive_field", "Augmentation": "learn_augmentation"}
 # What each page shows as its title (st.title), to know the page has been drawn.
 PAGE_TITLES = {"Home": "cnnlab", "Data": "Data", "Model": "Model", "Train": "Train", "Runs": "Runs",
-               "Inspect": "Inspect", "Classify": "Classify"}
+               "Inspect": "Inspect", "Classify": "Classify",
+               "Convolution": "Convolution", "Pooling": "Pooling", "Activation": "Activation",
+               "Flatten and dense": "Flatten and dense", "Softmax and loss": "Softmax, one-hot and loss",
+               "Receptive field": "Receptive field", "Augmentation": "Augmentation"}
 
 
 # Installed in every tab before the app loads: notes each new state of every progress bar, so a test
@@ -275,6 +281,40 @@ class Lab:
             title: ((p.layout || {}).title || {}).text || '',
             legend: p.querySelectorAll('.legend .traces').length,
         }))""", within)
+
+    def click_cell(self, chart_key: str, row: int, col: int, panel: int = 1) -> None:
+        """Click the cell (row, col) of a heatmap: panel 1 is the chart's first map (its x/y axes),
+        2 the second... Where the cell is on screen comes from Plotly's own axes."""
+        chart = self.wait_for(self.widget(chart_key).locator(".js-plotly-plot"), f"the chart {chart_key}")
+        chart.scroll_into_view_if_needed()
+        suffix = "" if panel == 1 else str(panel)
+        x, y = self.page.evaluate("""([key, suffix, row, col]) => {
+            const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            const xa = gd._fullLayout['xaxis' + suffix], ya = gd._fullLayout['yaxis' + suffix];
+            const box = gd.getBoundingClientRect();
+            return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
+        }""", [chart_key, suffix, row, col])
+        self.page.mouse.click(x, y)
+
+    def click_slider(self, key: str, fraction: float) -> None:
+        """Click a slider's track at `fraction` (0..1) of its width, as a person scrubbing with the mouse."""
+        track = self.wait_for(self.widget(key).locator('[role="group"] > [data-orientation="horizontal"]'),
+                              f"the {key} slider")
+        track.scroll_into_view_if_needed()
+        box = track.bounding_box()
+        self.page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+
+    def tab_to(self, key: str, selector: str = "input, button", backwards: bool = False, presses: int = 150) -> None:
+        """Press Tab (or Shift+Tab) until the keyboard focus is inside the widget `key`, on an element
+        matching `selector` (not its help icon), as a person using only the keyboard; fail if it never
+        gets there."""
+        for _ in range(presses):
+            if self.page.evaluate("""([key, selector]) => { const e = document.activeElement;
+                    return !!(e && e.closest(`.st-key-${key}`) && e.matches(selector)
+                              && !(e.getAttribute('aria-label') || '').startsWith('Help for')); }""", [key, selector]):
+                return
+            self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        self.fail(f"{presses} presses of Tab never reached the widget {key}", f"tab-{key}")
 
     def sidebar_text(self) -> str:
         return self.text(SIDEBAR)
