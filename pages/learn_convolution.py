@@ -4,6 +4,7 @@ the animation and the output size."""
 import numpy as np
 import streamlit as st
 
+from cnnlab.architectures import ACTIVATIONS
 from cnnlab.charts.learn import Box, Panel, kernel_panels, panels_figure
 from cnnlab.explain import ExplainError, activate, convolve
 from cnnlab.explain.pictures import as_network_view
@@ -67,6 +68,7 @@ output_map = conv.map()
 reach = float(np.abs(output_map).max()) or 1.0  # one colour scale however much of the map is filled
 if kernel.learned and kernel.learned_from.activation != "linear":
     activated = activate(output_map, kernel.learned_from.activation)
+    activation_name = ACTIVATIONS.get(kernel.learned_from.activation, (kernel.learned_from.activation,))[0]
 else:
     activated = None
 
@@ -106,7 +108,7 @@ def draw(position: int) -> None:
         line += f", plus the bias {conv.bias[0]:.3f} = **{total:.3f}**"
     line += f" → output cell (row {row}, column {col})."
     if activated is not None:
-        line += (f" The network then applies {kernel.learned_from.activation}: **{activated[row, col]:.3f}**, "
+        line += (f" The network then applies {activation_name}: **{activated[row, col]:.3f}**, "
                  "the value in its own feature map.")
     st.markdown(line)
     st.caption("Each product is a pixel of the window times the weight on top of it; blue products pull the sum "
@@ -123,6 +125,6 @@ def draw(position: int) -> None:
 learn.scrubber("learn_conv_position", conv.positions, draw, click_chart="learn_conv_maps", columns=cols,
                start=(rows // 2) * cols + cols // 2 + 1)
 learn.table_expander("the whole output map", {"sums (before any activation)": learn.grid_table(output_map)}
-                     | ({f"after {kernel.learned_from.activation}": learn.grid_table(activated)}
+                     | ({f"after {activation_name}": learn.grid_table(activated)}
                         if activated is not None else {}))
 learn.more_about("convolution", "More about convolution, stride, padding and dilation")

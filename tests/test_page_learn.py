@@ -186,7 +186,7 @@ def test_convolution_with_a_learned_kernel_gives_the_networks_feature_map(traine
     row, col = divmod(at.slider(key="learn_conv_position").value - 1, 28)
     maps = dict(inspection.feature_maps(runs.load_model(trained_run.run_id), first_picture()))
     expected = maps["conv1"][row, col, 1]
-    found = re.search(r"The network then applies relu: \*\*(-?[\d.]+)\*\*", line(at, "**Position"))
+    found = re.search(r"The network then applies ReLU: \*\*(-?[\d.]+)\*\*", line(at, "**Position"))
     assert found and float(found[1]) == pytest.approx(expected, abs=2e-3)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cnnlab.architectures import ACTIVATIONS
 from cnnlab.charts.cells import clicked_customdata
 from cnnlab.datasets import availability, load_dataset
 from cnnlab.explain import HAND_MADE_KERNELS, ExplainError, parse_kernel
@@ -214,8 +215,8 @@ def pick_kernel(key: str, channels: int, run: Run | None, default: str = "Sobel 
         weights, biases = conv_weights(model, first[0].name)
         return Kernel(weights[..., index], float(biases[index]), choice,
                       f"learned by the trained network: filter {index + 1} of its {first[0].filters}, "
-                      f"{weights.shape[0]}x{weights.shape[1]} over {weights.shape[2]} channel(s), "
-                      f"then {first[0].activation}", first[0])
+                      f"{weights.shape[0]}x{weights.shape[1]} over {weights.shape[2]} channel(s), then "
+                      f"{ACTIVATIONS.get(first[0].activation, (first[0].activation,))[0]}.", first[0])
     if choice == OWN_KERNEL:
         typed_key = f"{key}_typed"
         if typed_key not in st.session_state:  # start from the last hand-made kernel chosen
@@ -228,7 +229,7 @@ def pick_kernel(key: str, channels: int, run: Run | None, default: str = "Sobel 
         except ExplainError as error:
             st.error(f"This kernel cannot be used yet: {error}.", icon=":material/error:")
             return None
-        description = "typed by you"
+        description = "typed by you."
     else:
         st.session_state[f"{key}_last"] = choice
         flat = HAND_MADE_KERNELS[choice].array

@@ -194,13 +194,14 @@ def test_08_learn_with_a_trained_network_at_1920(lab):
     train_run(lab, preset="mnist-basic", epochs=1, batch_size=128)
     lab.goto("Convolution")
     lab.select("learn_conv_kernel", "learned filter 1 of conv1")
-    lab.wait_until(lambda: "The network then applies relu" in lab.text(), "the learned kernel's ReLU step")
+    lab.wait_until(lambda: "The network then applies ReLU" in lab.text(), "the learned kernel's ReLU step", timeout=90)
     lab.check("learned by the trained network: filter 1 of its 28, 3x3 over 1 channel(s)" in lab.text(),
               "the learned kernel's caption")
     lab.shot("learned-kernel")
     lab.goto("Activation", timeout=120)
-    lab.wait_until(lambda: "conv1, filter 1: its sums" in lab.text(), "the network's pre-activation map")
-    lab.wait_until(lambda: "Dead ReLU units of the trained network" in lab.text(), "the dead units chart")
+    lab.wait_until(lambda: "conv1, filter 1: its sums" in lab.text(), "the network's pre-activation map", timeout=90)
+    lab.wait_until(lambda: "Dead ReLU units of the trained network" in lab.text(), "the dead units chart", timeout=90)
+    lab.wait_idle(timeout=120)
     lab.shot("network-activation")
     for page in LEARN_PAGES:
         lab.goto(page, timeout=120)
