@@ -20,7 +20,9 @@ st.markdown(
     "**Train**: teach it, epoch by epoch; "
     "**Runs**: compare trainings; "
     "**Inspect**: see its filters, what each layer sees, and where it gets confused; "
-    "**Classify**: draw or upload a picture and watch the network read it."
+    "**Classify**: draw or upload a picture and watch the network read it. "
+    "**Learn**: one explorer per idea (convolution, pooling, activation, flatten and dense, softmax and "
+    "loss, receptive field, augmentation), on your own pictures and your own trained network."
 )
 
 st.subheader("Datasets")

@@ -40,8 +40,10 @@ with source_col:
     use_network = learn.use_network_toggle("learn_act_network", run)
     layers = learn.learned_convolutions(run) if use_network else []
     if layers:
-        layer = st.selectbox("Layer", layers, key="learn_act_layer", persist_state="session", format_func=lambda l: f"{l.name}: {l.description}")
-        number = st.number_input(f"Filter (1 to {layer.filters})", 1, layer.filters, key="learn_act_filter", persist_state="session")
+        layer = st.selectbox("Layer", layers, key="learn_act_layer", persist_state="session",
+                             format_func=lambda l: f"{l.name}: {l.description}")
+        number = st.number_input(f"Filter (1 to {layer.filters})", 1, layer.filters, key="learn_act_filter",
+                                 persist_state="session")
         picture = learn.network_picture(picture, run)
     else:
         kernel = learn.pick_kernel("learn_act", picture.pixels.shape[2], run=None)

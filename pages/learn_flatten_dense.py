@@ -46,7 +46,7 @@ except ExplainError as error:
 h, w, c = maps.shape
 with source_col:
     st.markdown(f"**{h} x {w} x {c}** → {'Flatten' if how == 'flatten' else 'Global average pooling'} → "
-                f"**{vector.size:,} numbers**" + (f" = {h} x {w} x {c}" if how == "flatten" else f", one per map"))
+                f"**{vector.size:,} numbers**" + (f" = {h} x {w} x {c}" if how == "flatten" else ", one per map"))
 shown_maps = min(c, MAX_MAPS_SHOWN)
 st.markdown(f"**The feature maps** ({origin}):")
 image_grid([to_uint8(maps[..., i]) for i in range(shown_maps)], [f"map {i + 1}" for i in range(shown_maps)],
@@ -62,7 +62,8 @@ if how == "flatten":
 else:
     spots = None
     hover = [f"number {i}: the average of map {i + 1}<br>value {v:.3f}" for i, v in enumerate(vector)]
-index = st.slider(f"Position in the strip (0 to {vector.size - 1})", 0, vector.size - 1, 0, key="learn_dense_index", persist_state="session",
+index = st.slider(f"Position in the strip (0 to {vector.size - 1})", 0, vector.size - 1, 0, key="learn_dense_index",
+                  persist_state="session",
                   help="Arrow keys move one number at a time.")
 st.plotly_chart(strip_figure(vector, hover, index), key="learn_dense_strip", **CHART)
 if spots is not None:
@@ -88,16 +89,19 @@ if reading is None:
     learn.more_about("flatten_dense", "More about flatten and dense layers")
     st.stop()
 units = reading.weights.shape[1]
-unit = int(st.number_input(f"Unit of {reading.dense_name} (1 to {units})", 1, units, key="learn_dense_unit", persist_state="session")) - 1
+unit = int(st.number_input(f"Unit of {reading.dense_name} (1 to {units})", 1, units, key="learn_dense_unit",
+                           persist_state="session")) - 1
 total = reading.unit_sum(unit)
-st.markdown(f"Unit {unit + 1} of **{reading.dense_name}** multiplies each of the {vector.size:,} numbers by a weight of "
+st.markdown(f"Unit {unit + 1} of **{reading.dense_name}** multiplies each of the {vector.size:,} numbers by a weight "
+            f"of "
             f"its own and adds them up: sum **{total - reading.bias[unit]:.3f}** + bias {reading.bias[unit]:.3f} = "
             f"**{total:.3f}**, then {reading.activation}: **{activate(total, reading.activation):.3f}**."
             if reading.activation in ("relu", "leaky_relu", "tanh", "sigmoid", "linear") else
             f"Unit {unit + 1} of **{reading.dense_name}**: weighted sum plus bias = **{total:.3f}**.")
 weights = reading.weight_maps(unit)
 if how == "flatten":
-    k = int(st.selectbox("Map", range(c), index=int(k), key="learn_dense_map", persist_state="session", format_func=lambda i: f"map {i + 1}"))
+    k = int(st.selectbox("Map", range(c), index=int(k), key="learn_dense_map", persist_state="session",
+                         format_func=lambda i: f"map {i + 1}"))
     contributions = (weights * maps).sum(axis=(0, 1))
     box = [Box(r, r, q, q)] if spots is not None and spots[index][2] == k else []
     st.plotly_chart(panels_figure([Panel(maps[..., k], f"map {k + 1}", "sequential", boxes=box),

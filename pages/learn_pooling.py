@@ -26,8 +26,10 @@ with what_col:
     kernel = learn.pick_kernel("learn_pool", picture.pixels.shape[2], run) if what == FEATURE_MAP else None
 with settings_col:
     kind = st.radio("Pooling", ["max", "average"], horizontal=True, key="learn_pool_kind", persist_state="session")
-    size = st.radio("Window", [2, 3], horizontal=True, key="learn_pool_size", persist_state="session", format_func=lambda n: f"{n}x{n}")
-    stride = st.slider("Stride", 1, 3, 2, key="learn_pool_stride", persist_state="session", help="2 with a 2x2 window: windows side by side.")
+    size = st.radio("Window", [2, 3], horizontal=True, key="learn_pool_size", persist_state="session",
+                    format_func=lambda n: f"{n}x{n}")
+    stride = st.slider("Stride", 1, 3, 2, key="learn_pool_stride", persist_state="session",
+                       help="2 with a 2x2 window: windows side by side.")
 if what == FEATURE_MAP and kernel is None:
     st.stop()
 if kernel is not None and kernel.learned:
@@ -38,8 +40,9 @@ view = as_network_view(picture.pixels)
 if kernel is None:
     channel = 0
     if view.shape[2] == 3:
-        channel = ("red", "green", "blue").index(st.radio("Channel (each is pooled on its own)", ["red", "green", "blue"],
-                                                          horizontal=True, key="learn_pool_channel", persist_state="session"))
+        colours = ["red", "green", "blue"]
+        channel = colours.index(st.radio("Channel (each is pooled on its own)", colours, horizontal=True,
+                                         key="learn_pool_channel", persist_state="session"))
     source, source_name, scale = view[..., channel], "the picture", "picture"
 else:
     activation = kernel.learned_from.activation if kernel.learned else "relu"
@@ -81,14 +84,16 @@ def draw(position: int) -> None:
     else:
         st.markdown(f"**Window {position + 1} of {pooled.positions}** (rows {r0}–{r1}, columns {c0}–{c1}): the "
                     f"average of {values} is **{result:.3f}** → pooled cell (row {row}, column {col}).")
-    learn.table_expander("this window", {"": learn.grid_table(window, r0, c0)})
+    if not learn.is_playing("learn_pool_position"):  # the table is for reading, when paused
+        learn.table_expander("this window", {"": learn.grid_table(window, r0, c0)})
 
 
 learn.scrubber("learn_pool_position", pooled.positions, draw, label="Position of the window",
                click_chart="learn_pool_maps", columns=cols, start=(rows // 2) * cols + cols // 2 + 1)
 
 st.subheader(f"Side by side: a convolution with stride {stride}")
-choice = st.selectbox("Its kernel", [AVERAGE, *HAND_MADE_KERNELS], key="learn_pool_conv_kernel", persist_state="session",
+choice = st.selectbox("Its kernel", [AVERAGE, *HAND_MADE_KERNELS], key="learn_pool_conv_kernel",
+                      persist_state="session",
                       help="A convolution also shrinks a map when its stride is above 1, but it has weights.")
 weights = average_kernel(size) if choice == AVERAGE else HAND_MADE_KERNELS[choice].array
 try:
@@ -98,7 +103,8 @@ except ExplainError as error:
     st.stop()
 both = np.concatenate([pooled.map().ravel(), strided.map().ravel()])
 shared = "signed" if both.min() < 0 else scale  # one colour scale, so the two maps can be compared
-span = (-float(np.abs(both).max()), float(np.abs(both).max())) if shared == "signed" else (0.0, float(both.max()) or 1.0)
+top_value = float(np.abs(both).max()) or 1.0
+span = (-top_value, top_value) if shared == "signed" else (0.0, top_value)
 st.plotly_chart(panels_figure([Panel(pooled.map(), f"{kind} pooling: {rows} x {cols}", shared, zrange=span),
                                Panel(strided.map(), f"convolution ({choice}), stride {stride}: "
                                                     f"{strided.shape[0]} x {strided.shape[1]}", shared, zrange=span,
@@ -109,5 +115,6 @@ st.caption(f"Left: the pooled map. Right: {source_name} convolved with the {weig
            + ("**They are identical**: average pooling is a convolution whose weights are all equal." if same else
               "Both shrink the map; the convolution's weights can be learned, pooling has none."))
 learn.table_expander("the pooled map and the strided convolution", {
-    f"{kind} pooling": learn.grid_table(pooled.map()), f"convolution, stride {stride}": learn.grid_table(strided.map())})
+    f"{kind} pooling": learn.grid_table(pooled.map()),
+    f"convolution, stride {stride}": learn.grid_table(strided.map())})
 learn.more_about("pooling", "More about pooling")

@@ -8,7 +8,7 @@ from cnnlab.architectures import PRESETS
 from cnnlab.charts.learn import Box, Panel, panels_figure
 from cnnlab.charts.style import SECOND_HIGHLIGHT
 from cnnlab.datasets import dataset_info
-from cnnlab.explain import ExplainError, field_layers
+from cnnlab.explain import field_layers
 from cnnlab.explain.pictures import as_network_view, for_network
 from cnnlab.explain.receptive_field import patch_of_cell, patches_by_layer
 from cnnlab.settings import CnnlabError
@@ -58,7 +58,8 @@ with network_col:
                 icon=":material/info:")
         st.stop()
     st.markdown(f"Layers of {whose}:")
-    depth = st.selectbox("Layer", range(len(stack)), index=len(stack) - 1, key="learn_rf_layer", persist_state="session",
+    depth = st.selectbox("Layer", range(len(stack)), index=len(stack) - 1, key="learn_rf_layer",
+                         persist_state="session",
                          format_func=lambda i: f"{stack[i].name}: {stack[i].description} → "
                                                f"{stack[i].output_size[0]}x{stack[i].output_size[1]}, "
                                                f"receptive field {stack[i].size}x{stack[i].size}")
@@ -76,7 +77,8 @@ if use_network:
         st.stop()
     channels = maps[layer.name].shape[2]
     with network_col:
-        channel = int(st.number_input(f"Channel (1 to {channels})", 1, channels, key="learn_rf_channel", persist_state="session")) - 1
+        channel = int(st.number_input(f"Channel (1 to {channels})", 1, channels, key="learn_rf_channel",
+                                      persist_state="session")) - 1
     values, map_name = maps[layer.name][..., min(channel, channels - 1)], f"{layer.name}, channel {channel + 1}"
     map_caption = f"the trained network's feature map {map_name} for this picture"
 else:

@@ -43,7 +43,8 @@ else:
         classes = [str(i) for i in range(10)]
     with picture_col:
         typed = st.text_input(f"Made-up scores, one per class ({len(classes)}: {', '.join(classes)})",
-                              value=", ".join(MADE_UP.split(", ")[:len(classes)]), key="learn_softmax_scores", persist_state="session",
+                              value=", ".join(MADE_UP.split(", ")[:len(classes)]), key="learn_softmax_scores",
+                              persist_state="session",
                               help="Without a trained network, type the raw scores a network could give.")
     try:
         logits = np.array([float(v) for v in re.split(r"[\s,;]+", typed.strip()) if v], dtype=np.float64)
@@ -57,7 +58,8 @@ else:
 
 predicted = int(np.argmax(logits))
 with scores_col:
-    temperature = st.select_slider("Temperature T", TEMPERATURES, value=1.0, key="learn_softmax_temperature", persist_state="session",
+    temperature = st.select_slider("Temperature T", TEMPERATURES, value=1.0, key="learn_softmax_temperature",
+                                   persist_state="session",
                                    help="Softmax divides every score by T first. The network uses T = 1.")
     true_class = st.selectbox("True class (the label)", range(len(classes)), index=known if known is not None else
                               predicted, key=f"learn_softmax_true_{known}_{len(classes)}", persist_state="session",

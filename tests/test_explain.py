@@ -58,7 +58,7 @@ def test_convolve_equals_keras_conv2d(seed):
 
 def naive_convolution(image, kernel, stride, padding, dilation):
     """The textbook double loop, padding by the same rules, for stride and dilation together."""
-    (h, w, c), (kh, kw) = image.shape, kernel.shape[:2]
+    (h, w, _), (kh, kw) = image.shape, kernel.shape[:2]
     (top, bottom), (left, right) = padding_amounts(h, kh, stride, padding, dilation), \
         padding_amounts(w, kw, stride, padding, dilation)
     big = np.pad(image, ((top, bottom), (left, right), (0, 0)))
@@ -97,7 +97,8 @@ def test_output_size_padding_and_the_formula():
     assert padding_amounts(28, 3, 2, "same") == (0, 1)  # TensorFlow puts the odd zero after
     assert padding_amounts(28, 5, 1, "same") == (2, 2)
     text = size_formula(28, 3, 1, "valid", 1)
-    assert text.startswith("out = floor((N + 2P − D(K−1) − 1) / S) + 1 = floor((28 + 0 − 1·(3−1) − 1) / 1) + 1 = 26")
+    assert text.startswith("out = floor((N + 2P − D(K−1) − 1) / S) + 1 = "
+                           "floor((28 + 0 − 1·(3−1) − 1) / 1) + 1 = 26")
     assert "2P = 1 zeros, 0 before and 1 after" in size_formula(28, 3, 2, "same", 1)
     rng = np.random.default_rng(3)  # the formula with Keras's padding gives Keras's size
     for _ in range(300):
@@ -203,7 +204,8 @@ def test_softmax_temperature_one_hot_and_loss():
 
     keras_loss = keras.losses.sparse_categorical_crossentropy(np.array([1]), probs[None].astype(np.float32))
     assert cross_entropy(probs, 1) == pytest.approx(float(np.asarray(keras_loss)[0]), rel=1e-5)
-    for bad in (lambda: softmax([1.0]), lambda: softmax(logits, 0), lambda: one_hot(3, 3), lambda: softmax([1, np.nan])):
+    for bad in (lambda: softmax([1.0]), lambda: softmax(logits, 0), lambda: one_hot(3, 3),
+                lambda: softmax([1, np.nan])):
         with pytest.raises(ExplainError):
             bad()
 
@@ -214,7 +216,8 @@ def random_stack(rng) -> list[dict]:
     stack = []
     for _ in range(int(rng.integers(1, 5))):
         if rng.random() < 0.6:
-            stack.append({"type": "conv", "filters": 2, "kernel": int(rng.integers(1, 6)), "stride": int(rng.integers(1, 3)),
+            stack.append({"type": "conv", "filters": 2, "kernel": int(rng.integers(1, 6)),
+                          "stride": int(rng.integers(1, 3)),
                           "padding": str(rng.choice(["valid", "same"])), "activation": "relu",
                           "dilation": int(rng.integers(1, 3))})
         else:

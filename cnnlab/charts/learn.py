@@ -245,7 +245,8 @@ def probability_bars(classes: Sequence[str], probabilities: np.ndarray, target: 
 
 
 
-def dead_unit_bars(names: Sequence[str], shares: Sequence[float], counts: Sequence[str], height: int = 260) -> go.Figure:
+def dead_unit_bars(names: Sequence[str], shares: Sequence[float], counts: Sequence[str],
+                   height: int = 260) -> go.Figure:
     """The share of dead ReLU units of each layer."""
     data = [dict(type="bar", x=[s * 100 for s in shares], y=list(names), orientation="h", text=list(counts),
                  textposition="outside", cliponaxis=False, marker=dict(color=HIGHLIGHT),

@@ -308,6 +308,40 @@ class Lab:
             legend: p.querySelectorAll('.legend .traces').length,
         }))""", within)
 
+    def click_cell(self, chart_key: str, row: int, col: int, panel: int = 1) -> None:
+        """Click the cell (row, col) of a heatmap: panel 1 is the chart's first map (its x/y axes),
+        2 the second... Where the cell is on screen comes from Plotly's own axes."""
+        chart = self.wait_for(self.widget(chart_key).locator(".js-plotly-plot"), f"the chart {chart_key}")
+        chart.scroll_into_view_if_needed()
+        suffix = "" if panel == 1 else str(panel)
+        x, y = self.page.evaluate("""([key, suffix, row, col]) => {
+            const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            const xa = gd._fullLayout['xaxis' + suffix], ya = gd._fullLayout['yaxis' + suffix];
+            const box = gd.getBoundingClientRect();
+            return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
+        }""", [chart_key, suffix, row, col])
+        self.page.mouse.click(x, y)
+
+    def click_slider(self, key: str, fraction: float) -> None:
+        """Click a slider's track at `fraction` (0..1) of its width, as a person scrubbing with the mouse."""
+        track = self.wait_for(self.widget(key).locator('[role="group"] > [data-orientation="horizontal"]'),
+                              f"the {key} slider")
+        track.scroll_into_view_if_needed()
+        box = track.bounding_box()
+        self.page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+
+    def tab_to(self, key: str, selector: str = "input, button", backwards: bool = False, presses: int = 150) -> None:
+        """Press Tab (or Shift+Tab) until the keyboard focus is inside the widget `key`, on an element
+        matching `selector` (not its help icon), as a person using only the keyboard; fail if it never
+        gets there."""
+        for _ in range(presses):
+            if self.page.evaluate("""([key, selector]) => { const e = document.activeElement;
+                    return !!(e && e.closest(`.st-key-${key}`) && e.matches(selector)
+                              && !(e.getAttribute('aria-label') || '').startsWith('Help for')); }""", [key, selector]):
+                return
+            self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        self.fail(f"{presses} presses of Tab never reached the widget {key}", f"tab-{key}")
+
     def sidebar_text(self) -> str:
         return self.text(SIDEBAR)
 
