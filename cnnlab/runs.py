@@ -96,6 +96,8 @@ class Run:
     def title(self) -> str:
         """Short label for menus and chart legends, e.g. 'lenet5 on mnist-sample, lr 0.001 (#3f2a)'."""
         c = self.config
+        if self.status == DAMAGED and not c:
+            return f"damaged run {self.run_id}"
         return (f"{c.get('architecture', '?')} on {c.get('dataset', '?')}, "
                 f"lr {c.get('learning_rate', '?')}, batch {c.get('batch_size', '?')} (#{self.run_id[-4:]})")
 
