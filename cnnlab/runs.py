@@ -95,9 +95,10 @@ class Run:
     @property
     def title(self) -> str:
         """Short label for menus and chart legends, e.g. 'lenet5 on mnist-sample, lr 0.001 (#3f2a)'."""
-        c = self.config
-        if self.status == DAMAGED and not c:
+        if self.status == DAMAGED and not self.config:  # its settings could not be read
             return f"damaged run {self.run_id}"
+
+        c = self.config
         return (f"{c.get('architecture', '?')} on {c.get('dataset', '?')}, "
                 f"lr {c.get('learning_rate', '?')}, batch {c.get('batch_size', '?')} (#{self.run_id[-4:]})")
 

@@ -145,14 +145,12 @@ if run.message:
     (st.error if run.status in ("diverged", "failed", DAMAGED) else st.info)(run.message)
 cols = st.columns(4)
 cols[0].metric("Status", run.status)
-cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs', '?')}")
+cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
 if run.history:
     st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy))
     st.markdown("\n".join(f"- {note}" for note in read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
-elif run.status == DAMAGED:
-    st.caption("No curves can be shown: they are in the damaged file.")
 elif run.status in ACTIVE_STATUSES:
     st.caption("Still training: its curves appear as its epochs end (watch it live on the Train page of "
                "the lab that started it).")
