@@ -78,7 +78,7 @@ st.dataframe(
         "optimizer": run.config.get("optimizer"),
         "learning rate": run.config.get("learning_rate"),
         "batch": run.config.get("batch_size"),
-        "epochs": f"{run.epochs_done} / {run.config.get('epochs')}",
+        "epochs": f"{run.epochs_done} / {run.config.get('epochs', '?')}",
         "test accuracy": run.test_accuracy,
         "time": duration(run.seconds),
     } for run in runs],

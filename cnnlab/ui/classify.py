@@ -213,13 +213,15 @@ def show_steps(prepared: Prepared) -> None:
 
 def preview(image: Image.Image, side: int = 2 * CANVAS_SIZE) -> np.ndarray:
     """The uploaded picture as the page shows it (CANVAS_SIZE wide): a phone photo shrunk for
-    sending, a tiny picture enlarged crisply, a 1-pixel strip given grey bands so it stays visible."""
-    return for_display(image, CANVAS_SIZE, side)
+    sending, a tiny picture enlarged crisply, a 1-pixel strip given grey bands so it stays visible,
+    and a tall picture grey bands beside it, so it is never taller than it is shown wide."""
+    return for_display(image, CANVAS_SIZE, side, tall=1)
 
 
 def _for_display(image: np.ndarray, side: int = 112) -> np.ndarray:
-    """Small steps enlarged crisply (28 x 28 -> 112 x 112, pixels stay square); big ones shrunk for sending."""
-    return for_display(image, side, 3 * side)
+    """Small steps enlarged crisply (28 x 28 -> 112 x 112, pixels stay square); big ones shrunk for sending;
+    tall ones given grey bands beside them, so no picture is taller than its column is wide."""
+    return for_display(image, side, 3 * side, tall=1)
 
 
 # --- The answer -----------------------------------------------------------------------------------
