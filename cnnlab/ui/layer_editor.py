@@ -160,13 +160,14 @@ def _layer_editor(check: ShapeCheck) -> None:
 
     with st.container(border=True):
         st.markdown("**Add a layer**")
-        type_col, where_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
-        layer_type = type_col.selectbox("Layer type", list(LAYER_TYPES), key="add_layer_type",
-                                        format_func=lambda t: LAYER_TYPES[t].label)
+        # Menus wide enough for their longest choice, side by side when they fit, else one under another.
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        layer_type = row.selectbox("Layer type", list(LAYER_TYPES), key="add_layer_type", width=250,
+                                   format_func=lambda t: LAYER_TYPES[t].label)
         fits = where_to_insert(layers, layer_type) + 1
         fits_label = f"where it fits ({'at the end' if fits > len(layers) else f'before layer {fits}'})"
-        where_col.selectbox("Where", [FITS, "end", *range(1, len(layers) + 1)], key="add_layer_position",
-                            format_func=lambda p: fits_label if p == FITS else "at the end" if p == "end"
-                            else f"before layer {p}")
-        button_col.button("Add layer", key="add_layer", icon=":material/add:", on_click=_add, width="stretch")
+        row.selectbox("Where", [FITS, "end", *range(1, len(layers) + 1)], key="add_layer_position", width=290,
+                      format_func=lambda p: fits_label if p == FITS else "at the end" if p == "end"
+                      else f"before layer {p}")
+        row.button("Add layer", key="add_layer", icon=":material/add:", on_click=_add)
         st.caption(LAYER_TYPES[layer_type].explanation)
