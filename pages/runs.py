@@ -1,4 +1,6 @@
 """Runs: every saved training, side by side. Change one thing, train, compare."""
+import math
+
 import streamlit as st
 
 from cnnlab.charts.training import compare_runs, training_curves
@@ -146,7 +148,8 @@ if not why_read_only(run):  # only the lab that trained a run may train it on
     continue_button(run)
 if run.history or run.unfinished_epoch:
     st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy,
-                                    batches=run.unfinished_epoch, blew_up=run.status == "diverged"),
+                                    batches=run.unfinished_epoch, blew_up=run.status == "diverged",
+                                    guess_loss=math.log(max(len(run.classes), 2))),
                     key="one_run_chart")
     st.caption(curves_caption(run.status, bool(run.history), bool(run.unfinished_epoch),
                               run.test_accuracy is not None))

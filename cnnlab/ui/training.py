@@ -9,6 +9,7 @@ polling.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import streamlit as st
@@ -298,7 +299,7 @@ def run_view(view: JobView, num_classes: int, max_parallel: int = 1) -> None:
     # only the epochs done, so a stopped run's points are not squeezed into a corner.
     st.plotly_chart(training_curves(history, None if ended else epochs, test_loss=view.test_loss,
                                     test_accuracy=view.test_accuracy, batches=batches,
-                                    blew_up=view.status == "diverged"))
+                                    blew_up=view.status == "diverged", guess_loss=math.log(max(num_classes, 2))))
     st.caption(curves_caption(view.status, bool(history), bool(batches), view.test_accuracy is not None))
     if ended:
         _reading(view, num_classes)
