@@ -12,12 +12,14 @@
     lessons [--json]                  the guided lessons, their steps and how each step is checked
 
 Mistakes (unknown names, missing data, impossible models, unreadable images) print one line on
-stderr and exit with status 2; they never print a traceback.
+stderr and exit with status 2; they never print a traceback. `predict` answers for every image it
+can read and prints one such line for each one it cannot.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -123,6 +125,8 @@ def cmd_train(args) -> None:
                   f"{event['images_per_second']:,.0f} images/s)", flush=True)
 
     def show_progress(download: tuple[int, int | None, str]) -> None:
+        if args.json or not sys.stderr.isatty():  # a progress line is for a person watching, not a pipe
+            return
         done, total, what = download
         # Downloads count bytes; reading an image folder counts images (its message says so).
         if what.startswith("Downloading"):
@@ -180,7 +184,7 @@ def cmd_runs(args) -> None:
             print(f"{v.run_id} is damaged: {v.message}")
 
 
-def cmd_predict(args) -> None:
+def cmd_predict(args) -> int:
     from cnnlab.imagefiles import read_image
     from cnnlab.inference import EMPTY_PICTURE_REASON, Classifier, verdict
     from cnnlab.preprocess import prepare, style_for_dataset
@@ -191,8 +195,13 @@ def cmd_predict(args) -> None:
     style = style_for_dataset(classifier.dataset)  # e.g. Fashion-MNIST fills the frame, MNIST does not
     results = []
     for path in args.images:
-        # read_image names the file in its messages ("'x.png' is damaged ...") and refuses huge files unread.
-        prepared = prepare(read_image(path), classifier.image_shape, style=style)
+        # One bad file is reported on its own line; the others still get their answers.
+        try:
+            # read_image names the file in its messages ("'x.png' is damaged ...") and refuses huge files unread.
+            prepared = prepare(read_image(path), classifier.image_shape, style=style)
+        except CnnlabError as e:
+            results.append({"image": path, "error": str(e)})
+            continue
         probabilities = classifier.probabilities(prepared.model_input)
         # The Classify page's rule: a blank picture or a weak best guess is not given a class.
         answer = verdict(probabilities, classifier.classes, args.threshold, prepared.is_empty,
@@ -202,11 +211,17 @@ def cmd_predict(args) -> None:
                         "top3": [{"class": c, "probability": round(p, 4)} for c, p in top]})
     if args.json:
         _print_json(results)
-        return
-    for r in results:
-        guesses = ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"])
-        print(f"{r['image']}: {r['verdict']} ({guesses})" if r["sure"] else
-              f"{r['image']}: {r['verdict']} — {r['reason']}")
+    else:
+        for r in results:
+            if "top3" not in r:
+                continue
+            guesses = ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top3"])
+            print(f"{r['image']}: {r['verdict']} ({guesses})" if r["sure"] else
+                  f"{r['image']}: {r['verdict']} — {r['reason']}")
+    failed = [r for r in results if "error" in r]
+    for r in failed:
+        print(f"error: {r['error']}", file=sys.stderr)
+    return EXIT_USER_ERROR if failed else 0
 
 
 def cmd_export(args) -> None:
@@ -312,16 +327,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_tensorflow() -> None:
+    """Before TensorFlow is imported: its C++ log (start-up notices, warnings, even errors, which
+    cnnlab reports in its own words) and its Python loggers would print lines before cnnlab's one-line
+    message. A TF_CPP_MIN_LOG_LEVEL the user set is kept."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for name in ("tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
-    # TensorFlow's start-up chatter (oneDNN notices) is noise on a command line.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow()
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        code = args.func(args) or 0
     except CnnlabError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
-    return 0
+    return code

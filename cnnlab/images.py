@@ -39,12 +39,14 @@ def enlarge(image: np.ndarray, min_side: int = 112, max_side: int = MAX_SIDE) ->
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
-def for_display(image, min_side: int = 112, max_side: int = MAX_SIDE) -> np.ndarray:
+def for_display(image, min_side: int = 112, max_side: int = MAX_SIDE, *, tall: float = MAX_ASPECT) -> np.ndarray:
     """Any picture (uint8 array or PIL image, any shape) ready to send to a browser.
 
     Big pictures are shrunk (area averaging) to `max_side`, small ones enlarged crisply towards
     `min_side` (within `max_side`), and a strip thinner than 1:MAX_ASPECT gets grey bands on both
-    sides, so whatever was uploaded, every side ends between max/MAX_ASPECT and `max_side`."""
+    sides, so whatever was uploaded, every side ends between max/MAX_ASPECT and `max_side`.
+    `tall`: how many times taller than wide the result may be (1 for a picture shown at a fixed
+    width, so that it is never taller than that width)."""
     if isinstance(image, Image.Image):
         if image.mode not in ("L", "RGB"):
             image = image.convert("RGB")
@@ -63,13 +65,15 @@ def for_display(image, min_side: int = 112, max_side: int = MAX_SIDE) -> np.ndar
                                                                                Image.Resampling.BOX))
     image = enlarge(image, min_side, max_side)
     height, width = image.shape[:2]
-    least = math.ceil(max(height, width) / MAX_ASPECT)
-    if min(height, width) < least:
-        gap = least - min(height, width)
-        bands = (gap // 2, gap - gap // 2)
-        pad = [bands, (0, 0)] if height < width else [(0, 0), bands]
+    least_height, least_width = math.ceil(width / MAX_ASPECT), math.ceil(height / tall)
+    pad = [_bands(max(0, least_height - height)), _bands(max(0, least_width - width))]
+    if any(pad[0] + pad[1]):
         image = np.pad(image, pad + [(0, 0)] * (image.ndim - 2), constant_values=PADDING)
     return image
+
+
+def _bands(gap: int) -> tuple[int, int]:
+    return gap // 2, gap - gap // 2
 
 
 def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnlab.runs import load_model, load_run
+from cnnlab.settings import CnnlabError
 
 DEFAULT_THRESHOLD = 0.6  # below this share of the probability, the page says "Not sure"
 EMPTY_REASON = "the canvas is empty — draw a digit"
@@ -39,8 +40,16 @@ class Classifier:
     @classmethod
     def from_run(cls, run_id: str) -> "Classifier":
         run = load_run(run_id)
-        return cls(load_model(run_id), list(run.classes), tuple(run.image_shape), run_id,
-                   str(run.config.get("dataset", "")))
+        model = load_model(run_id)
+        # run.json and model.keras are separate files: a run.json edited or swapped by hand would
+        # send pictures of the wrong shape to the model (a Keras traceback) or name the wrong classes.
+        takes, gives = tuple(model.input_shape[1:]), model.output_shape[-1]
+        if takes != tuple(run.image_shape) or gives != len(run.classes):
+            raise CnnlabError(f"Run {run_id} does not match its model: run.json says pictures of "
+                              f"{'x'.join(map(str, run.image_shape)) or 'no shape'} and {len(run.classes)} classes, "
+                              f"but model.keras takes {'x'.join(map(str, takes))} and gives {gives}. Its files were "
+                              "changed or mixed up: delete the run and train again.")
+        return cls(model, list(run.classes), tuple(run.image_shape), run_id, str(run.config.get("dataset", "")))
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities for one image (H,W,C) -> (classes,) or a batch (N,H,W,C) -> (N, classes).

@@ -104,6 +104,9 @@ class Run:
     @property
     def title(self) -> str:
         """Short label for menus and chart legends, e.g. 'lenet5 on mnist-sample, lr 0.001 (#3f2a)'."""
+        if self.status == DAMAGED and not self.config:  # its settings could not be read
+            return f"damaged run {self.run_id}"
+
         c = self.config
         if c.get("imported"):  # trained elsewhere: no learning rate or batch size to tell
             return f"{c.get('source_file', 'model')} (imported) on {c.get('dataset', '?')} (#{self.run_id[-4:]})"

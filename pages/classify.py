@@ -59,7 +59,9 @@ st.markdown(f":material/neurology: **{run.title}**: {accuracy} after {run.epochs
             f"Its {len(classifier.classes)} classes: {classes}.",
             help="Classify uses the current model. To use another trained network, pick its run on the Runs page.")
 
-input_col, answer_col = st.columns([1, 1.25], gap="large")
+# Side by side on a wide screen; one above the other when the canvas would not fit (cnnlab/ui/layout.css).
+with st.container(key="classify_row"):
+    input_col, answer_col = st.columns([1, 1.25], gap="large")
 
 # --- The picture: drawn, uploaded or photographed ---------------------------------------------------
 
@@ -77,6 +79,7 @@ with input_col:
         st.space(30)  # room for the canvas's undo/redo toolbar, above its top-right corner
         # The stable hook for browser tests (`.st-key-canvas`, as wide as the canvas itself); the canvas's
         # own key changes on Clear (and on a new background), which mounts a fresh one.
+        ui.pin_canvas_toolbar()
         with st.container(key="canvas", width="content"):
             result = st_canvas(stroke_width=brush, stroke_color=look.ink, background_color=look.paper,
                                width=ui.CANVAS_SIZE, height=ui.CANVAS_SIZE, drawing_mode="freedraw",
@@ -197,6 +200,6 @@ with answer_col:
 st.divider()
 EXPLAINERS = [("preparing-pictures", ":material/tune:"), ("probabilities", ":material/bar_chart:"),
               ("not-sure", ":material/help:")]
-for column, (name, icon) in zip(st.columns(3), EXPLAINERS):
+for column, (name, icon) in zip(st.container(key="wrap_explanations").columns(3), EXPLAINERS):
     with column:
         explainer(name, icon)

@@ -7,6 +7,7 @@ import streamlit as st
 from cnnlab.charts.learn import Box, Panel, kernel_panels, panels_figure
 from cnnlab.explain import ExplainError, activate, convolve
 from cnnlab.explain.pictures import as_network_view
+from cnnlab.layers import ACTIVATIONS
 from cnnlab.ui import learn
 from cnnlab.ui.widgets import show_error
 
@@ -62,6 +63,7 @@ output_map = conv.map()
 reach = float(np.abs(output_map).max()) or 1.0  # one colour scale however much of the map is filled
 if kernel.learned and kernel.learned_from.activation != "linear":
     activated = activate(output_map, kernel.learned_from.activation)
+    activation_name = ACTIVATIONS.get(kernel.learned_from.activation, (kernel.learned_from.activation,))[0]
 else:
     activated = None
 
@@ -82,10 +84,12 @@ def draw(position: int) -> None:
                          boxes=[Box(row, row, col, col)], clickable=True, colorbar=True, hover="sum")
     st.plotly_chart(panels_figure([*pictures, output_panel], height=360 if channels == 1 else 300),
                     key="learn_conv_maps", on_select="rerun", selection_mode="points", **CHART)
-    st.caption(f"Left: the picture (0 = black, 1 = white; grey cells are the zeros of the padding) with the "
-               f"kernel's window outlined{' and its dilated taps dotted' if marks else ''}. Right: the output map, "
-               "orange where the sum is positive, blue where negative; the outlined cell is the one this position "
-               "fills.")
+    st.caption("Left: the picture (0 = black, 1 = white"
+               + ("; the grey border is the zero padding" if pad_top + pad_bottom + pad_left + pad_right else "")
+               + f") with the kernel's window outlined{' and its dilated taps dotted' if marks else ''}. Right: the "
+               "output map, orange where the sum is positive, blue where negative"
+               + (", grey where the kernel has not been yet" if filled_only else "")
+               + "; the outlined cell is the one this position fills.")
     total = conv.total(row, col)
     for c, name in enumerate(names):
         window, products = conv.window(row, col)[..., c], conv.products(row, col)[..., c]
@@ -99,11 +103,13 @@ def draw(position: int) -> None:
         line += f", plus the bias {conv.bias[0]:.3f} = **{total:.3f}**"
     line += f" → output cell (row {row}, column {col})."
     if activated is not None:
-        line += (f" The network then applies {kernel.learned_from.activation}: **{activated[row, col]:.3f}**, "
+        line += (f" The network then applies {activation_name}: **{activated[row, col]:.3f}**, "
                  "the value in its own feature map.")
     st.markdown(line)
     st.caption("Each product is a pixel of the window times the weight on top of it; blue products pull the sum "
                "down, orange ones push it up.")
+    if learn.is_playing("learn_conv_position"):
+        return  # the table of one position is for reading, when paused
     learn.table_expander("the window, the kernel and the products at this position", {
         f"{what} ({name})" if name else what: learn.grid_table(values[..., c], rows=tap_rows, cols=tap_cols)
         for c, name in enumerate(names)
@@ -114,6 +120,6 @@ def draw(position: int) -> None:
 learn.scrubber("learn_conv_position", conv.positions, draw, click_chart="learn_conv_maps", columns=cols,
                start=(rows // 2) * cols + cols // 2 + 1)
 learn.table_expander("the whole output map", {"sums (before any activation)": learn.grid_table(output_map)}
-                     | ({f"after {kernel.learned_from.activation}": learn.grid_table(activated)}
+                     | ({f"after {activation_name}": learn.grid_table(activated)}
                         if activated is not None else {}))
 learn.more_about("convolution", "More about convolution, stride, padding and dilation")

@@ -79,7 +79,8 @@ def draw(position: int) -> None:
     else:
         st.markdown(f"**Window {position + 1} of {pooled.positions}** (rows {r0}–{r1}, columns {c0}–{c1}): the "
                     f"average of {values} is **{result:.3f}** → pooled cell (row {row}, column {col}).")
-    learn.table_expander("this window", {"": learn.grid_table(window, r0, c0)})
+    if not learn.is_playing("learn_pool_position"):  # the table is for reading, when paused
+        learn.table_expander("this window", {"": learn.grid_table(window, r0, c0)})
 
 
 learn.scrubber("learn_pool_position", pooled.positions, draw, label="Position of the window",
@@ -97,8 +98,8 @@ except ExplainError as error:
     st.stop()
 both = np.concatenate([pooled.map().ravel(), strided.map().ravel()])
 shared = "signed" if both.min() < 0 else scale  # one colour scale, so the two maps can be compared
-span = (-float(np.abs(both).max()), float(np.abs(both).max())) if shared == "signed" else (0.0,
-                                                                                           float(both.max()) or 1.0)
+top_value = float(np.abs(both).max()) or 1.0
+span = (-top_value, top_value) if shared == "signed" else (0.0, top_value)
 st.plotly_chart(panels_figure([Panel(pooled.map(), f"{kind} pooling: {rows} x {cols}", shared, zrange=span),
                                Panel(strided.map(), f"convolution ({choice}), stride {stride}: "
                                                     f"{strided.shape[0]} x {strided.shape[1]}", shared, zrange=span,

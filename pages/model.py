@@ -59,7 +59,7 @@ st.caption("Each bar is one layer's output. Top: convolutions with 'valid' paddi
            "halves the width and height. Bottom: convolutions add channels, one feature map per filter. The "
            "network trades *where* a pattern is for *what* patterns are there, until Flatten turns it all into "
            "one list of numbers for the dense layers.")
-params_col, formula_col = st.columns(2)
+params_col, formula_col = st.container(key="wrapwide_parameters").columns(2)
 with params_col:
     st.plotly_chart(parameter_bars(check.rows), width="stretch", key="parameter_bars")
     st.caption("Where the parameters (the numbers learned in training) are. Convolutions reuse a few weights "

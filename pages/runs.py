@@ -1,4 +1,6 @@
 """Runs: every saved training, side by side. Change one thing, train, compare."""
+import math
+
 import streamlit as st
 
 from cnnlab.backends import job_registry
@@ -52,7 +54,7 @@ st.dataframe(
         "optimizer": run.config.get("optimizer"),
         "learning rate": run.config.get("learning_rate"),
         "batch": run.config.get("batch_size"),
-        "epochs": f"{run.epochs_done} / {run.config.get('epochs')}",
+        "epochs": f"{run.epochs_done} / {run.config.get('epochs', '?')}",
         "test accuracy": run.test_accuracy,
         "time": duration(run.seconds),
     } for run in runs],
@@ -84,7 +86,7 @@ if st.session_state.get("run_choice") not in ids:
 run = by_id[st.selectbox("Run", ids, key="run_choice", format_func=lambda i: by_id[i].title)]
 if run.message:
     (st.error if run.status in (*FAILED_STATUSES, DAMAGED) else st.info)(run.message)
-cols = st.columns(4)
+cols = st.container(key="wrap_run_metrics").columns(4)
 cols[0].metric("Status", run.status)
 cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}"
                if not run.config.get("imported") else "elsewhere")
@@ -94,7 +96,8 @@ if not ui.why_read_only(run):  # only the lab that trained a run may train it on
     continue_button(run)
 if run.history or run.unfinished_epoch:
     st.plotly_chart(training_curves(run.history, test_loss=run.test_loss, test_accuracy=run.test_accuracy,
-                                    batches=run.unfinished_epoch, blew_up=run.status == "diverged"),
+                                    batches=run.unfinished_epoch, blew_up=run.status == "diverged",
+                                    guess_loss=math.log(max(len(run.classes), 2))),
                     key="one_run_chart")
     st.caption(curves_caption(run.status, bool(run.history), bool(run.unfinished_epoch),
                               run.test_accuracy is not None))
@@ -114,14 +117,14 @@ export_button(run, key="export_run_button")  # take it home: model, train.py, no
 read_only = ui.why_read_only(run)
 job = job_registry().find(run.run_id)
 training = (job is not None and not job.done) or run.status in ACTIVE_STATUSES
-actions = st.columns([2, 2, 2, 3])
-actions[0].button("Use as the current model", key="use_run_button", icon=":material/check:",
-                  on_click=ui.use_as_current, args=(run.run_id,),
-                  disabled=not run.has_model or run.run_id == chosen.run_id or run.status in ACTIVE_STATUSES,
-                  help="Inspect and Classify then use this run's network.")
-if actions[1].button("Stop training", key="stop_run_button", icon=":material/stop:",
-                     disabled=bool(read_only) or job is None or job.done,
-                     help="Stops it after the batches it is working on; what it learned is kept."):
+actions = st.container(horizontal=True, vertical_alignment="center")
+actions.button("Use as the current model", key="use_run_button", icon=":material/check:",
+               on_click=ui.use_as_current, args=(run.run_id,),
+               disabled=not run.has_model or run.run_id == chosen.run_id or run.status in ACTIVE_STATUSES,
+               help="Inspect and Classify then use this run's network.")
+if actions.button("Stop training", key="stop_run_button", icon=":material/stop:",
+                  disabled=bool(read_only) or job is None or job.done,
+                  help="Stops it after the batches it is working on; what it learned is kept."):
     try:
         job_registry().stop_run(lab_id(), run.run_id)
     except CnnlabError as e:
@@ -129,20 +132,19 @@ if actions[1].button("Stop training", key="stop_run_button", icon=":material/sto
     else:
         st.session_state["runs_notice"] = f"Stopping {run.title}: it is measured on the test pictures and saved."
         st.rerun()
-if actions[2].button("Delete this run...", key="delete_run_button", icon=":material/delete:",
-                     disabled=bool(read_only)):
+if actions.button("Delete this run...", key="delete_run_button", icon=":material/delete:",
+                  disabled=bool(read_only)):
     st.session_state["confirm_delete"] = run.run_id
-with actions[3]:
-    if read_only:
-        st.caption(read_only)
-    elif run.run_id == chosen.run_id:
-        st.caption("This is the current model.")
-    elif run.status in ACTIVE_STATUSES:
-        st.caption("Still training: it can become the current model once it has ended.")
-    elif run.status == DAMAGED:
-        st.caption("Its files are damaged, so it cannot be the current model.")
-    elif not run.has_model:
-        st.caption("No saved network (it ended before its first epoch), so it cannot be the current model.")
+if read_only:
+    st.caption(read_only)
+elif run.run_id == chosen.run_id:
+    st.caption("This is the current model.")
+elif run.status in ACTIVE_STATUSES:
+    st.caption("Still training: it can become the current model once it has ended.")
+elif run.status == DAMAGED:
+    st.caption("Its files are damaged, so it cannot be the current model.")
+elif not run.has_model:
+    st.caption("No saved network (it ended before its first epoch), so it cannot be the current model.")
 
 if st.session_state.get("confirm_delete") == run.run_id:
     if training:
@@ -151,8 +153,8 @@ if st.session_state.get("confirm_delete") == run.run_id:
     else:
         st.warning(f"Delete **{run.title}** and its trained network? This cannot be undone.",
                    icon=":material/warning:")
-        yes, no, _ = st.columns([1, 1, 4])
-        if yes.button("Yes, delete it", key="confirm_delete_button", type="primary"):
+        answer = st.container(horizontal=True)
+        if answer.button("Yes, delete it", key="confirm_delete_button", type="primary"):
             try:
                 delete_run(run.run_id, lab=lab_id())
             except CnnlabError as e:
@@ -163,6 +165,6 @@ if st.session_state.get("confirm_delete") == run.run_id:
                 st.session_state.pop("confirm_delete")
                 st.session_state["runs_notice"] = f"Deleted {run.title}."
                 st.rerun()
-        if no.button("Cancel", key="cancel_delete_button"):
+        if answer.button("Cancel", key="cancel_delete_button"):
             st.session_state.pop("confirm_delete")
             st.rerun()

@@ -72,23 +72,21 @@ with st.container(border=True):
     settings = training_settings(chosen.architecture, chosen.dataset, colour=channels == 3)
 
 # ---- Train / Stop ----------------------------------------------------------------------------
-buttons = st.columns([1, 1, 4], vertical_alignment="center")
-train_clicked = buttons[0].button("Train", key="train_button", type="primary", icon=":material/play_arrow:",
-                                  disabled=bool(check_error or folder_error) or active, width="stretch")
-stop_clicked = buttons[1].button("Stop", key="stop_button", icon=":material/stop:", disabled=not active,
-                                 width="stretch")
-with buttons[2]:
-    if check_error:
-        st.caption("Train is off until the network fits the pictures.")
-    elif folder_error:
-        st.caption("Train is off until runs can be saved.")
-    elif active:
-        st.caption("One training at a time per lab: stop this one to start another with new settings.")
-    others = [j for j in registry.active() if j.owner != lab_id()]
-    if others:
-        st.caption(("Another lab is" if len(others) == 1 else f"{len(others)} other labs are")
-                   + f" training on this computer right now; {registry.max_parallel} training"
-                   + (" runs" if registry.max_parallel == 1 else "s run") + " at once and the rest wait in a queue.")
+with st.container(horizontal=True, vertical_alignment="center"):
+    train_clicked = st.button("Train", key="train_button", type="primary", icon=":material/play_arrow:",
+                              disabled=bool(check_error or folder_error) or active, width=160)
+    stop_clicked = st.button("Stop", key="stop_button", icon=":material/stop:", disabled=not active, width=160)
+if check_error:
+    st.caption("Train is off until the network fits the pictures.")
+elif folder_error:
+    st.caption("Train is off until runs can be saved.")
+elif active:
+    st.caption("One training at a time per lab: stop this one to start another with new settings.")
+others = [j for j in registry.active() if j.owner != lab_id()]
+if others:
+    st.caption(("Another lab is" if len(others) == 1 else f"{len(others)} other labs are")
+               + f" training on this computer right now; {registry.max_parallel} training"
+               + (" runs" if registry.max_parallel == 1 else "s run") + " at once and the rest wait in a queue.")
 
 if train_clicked:
     try:

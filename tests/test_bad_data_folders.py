@@ -7,6 +7,7 @@ import os
 import struct
 import subprocess
 import sys
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -124,3 +125,45 @@ def test_a_test_folder_of_unreadable_files_is_refused(tmp_path):
         (root / "test" / name / "x.png").write_bytes(b"not a picture")
     with pytest.raises(DatasetError, match="None of the test pictures"):
         load_dataset(f"folder:{root}")
+
+
+# --- A folder's listing is read once, and again only when the folder changes ---------------------
+
+def settle(root: Path) -> None:
+    """Date every folder under root a minute back: a listing made within 2 s of a change is not kept
+    (a second change in the same clock tick would not change the folder's time)."""
+    past = time.time() - 60
+    for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        os.utime(folder, (past, past))
+
+
+def test_a_folder_listing_is_read_once_and_refreshed_when_the_folder_changes(tmp_path, monkeypatch):
+    """The Model and Train pages ask on every rerun: with 10,000 classes, listing them and reading
+    every header again took over a second per click (bench/folder_listing.py)."""
+    from PIL import Image
+
+    import cnnlab.datasets as datasets
+    from cnnlab.datasets import folders
+
+    root = tmp_path / "shapes"
+    fx.write_picture_folder(root, {f"class{i:03d}": 2 for i in range(50)}, mode="L")
+    settle(root)
+    opened, walked, real_open, real_walk = [], [], Image.open, os.walk
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    monkeypatch.setattr(os, "walk", lambda *a, **k: walked.append(a[0]) or real_walk(*a, **k))
+
+    first = dataset_info(f"folder:{root}")
+    assert first.image_shape == (32, 32, 1) and len(opened) == 100 and len(walked) == 50
+    opened.clear(), walked.clear()
+    assert dataset_info(f"folder:{root}") == first
+    assert not opened and not walked  # nothing read again
+
+    fx.write_picture_folder(root, {"class999": 2}, mode="RGB")  # a new class, in colour
+    changed = dataset_info(f"folder:{root}")
+    settle(root)
+    assert len(changed.classes) == 51 and changed.image_shape == (32, 32, 3)
+    fx.save_image(root / "class000" / "02.png", "L", 7)  # one more picture: its folder's time changes
+    assert dataset_info(f"folder:{root}").train_size == changed.train_size + 1
+    assert folders._LISTINGS  # and clear_cache forgets them
+    datasets.clear_cache()
+    assert not folders._LISTINGS

@@ -115,11 +115,21 @@ def test_the_first_epoch_is_drawn_batch_by_batch_so_the_chart_is_never_empty():
 
 def test_a_loss_that_blew_up_is_marked_where_it_happened_on_a_log_scale():
     points = [batch(1, i, 8, loss) for i, loss in enumerate([2.3, 2.0, 40.0, 3e5, float("inf")], 1)]
-    fig = training_curves([], batches=points, blew_up=True)
+    fig = training_curves([], batches=points, blew_up=True, guess_loss=math.log(10))
     by = traces(fig)
+    assert list(by[("guessing at random (2.30)", "x")].y) == [math.log(10)] * 2  # where every network starts
     assert list(by[("training, batch by batch", "x")].y) == [2.3, 2.0, 40.0, 3e5, None]  # infinity: a gap
     marker = by[("blew up here", "x")]
     assert list(marker.x) == [4 / 8] and list(marker.y) == [3e5]  # the last loss that was still a number
     assert fig.layout.yaxis.type == "log"
     assert any("blew up" in a.text and "not a number" in a.text for a in fig.layout.annotations)
     assert ("blew up here", "x") not in traces(training_curves([], batches=points))  # only when it blew up
+
+
+def test_a_run_that_blew_up_at_its_first_report_still_shows_where():
+    """A learning rate of 8 blows up before the first report (Keras reports every few dozen batches):
+    one point, billions high, on a log scale above the guessing line, with markers so it shows."""
+    fig = training_curves([], batches=[batch(1, 64, 450, 2.1e9, 0.1)], blew_up=True, guess_loss=math.log(10))
+    by = traces(fig)
+    assert fig.layout.yaxis.type == "log" and list(by[("blew up here", "x")].y) == [2.1e9]
+    assert "markers" in by[("training, batch by batch", "x2")].mode  # a single point must be visible

@@ -111,7 +111,8 @@ def test_output_size_padding_and_the_formula():
     assert padding_amounts(28, 3, 2, "same") == (0, 1)  # TensorFlow puts the odd zero after
     assert padding_amounts(28, 5, 1, "same") == (2, 2)
     text = size_formula(28, 3, 1, "valid", 1)
-    assert text.startswith("out = floor((N + 2P − D(K−1) − 1) / S) + 1 = floor((28 + 0 − 1·(3−1) − 1) / 1) + 1 = 26")
+    assert text.startswith("out = floor((N + 2P − D(K−1) − 1) / S) + 1 = "
+                           "floor((28 + 0 − 1·(3−1) − 1) / 1) + 1 = 26")
     assert "2P = 1 zeros, 0 before and 1 after" in size_formula(28, 3, 2, "same", 1)
     rng = np.random.default_rng(3)  # the formula with Keras's padding gives Keras's size
     for _ in range(300):
@@ -217,8 +218,8 @@ def test_softmax_temperature_one_hot_and_loss():
 
     keras_loss = keras.losses.sparse_categorical_crossentropy(np.array([1]), probs[None].astype(np.float32))
     assert cross_entropy(probs, 1) == pytest.approx(float(np.asarray(keras_loss)[0]), rel=1e-5)
-    for bad in (lambda: softmax([1.0]), lambda: softmax(logits, 0), lambda: one_hot(3, 3), lambda: softmax([1,
-                                                                                                            np.nan])):
+    for bad in (lambda: softmax([1.0]), lambda: softmax(logits, 0), lambda: one_hot(3, 3),
+                lambda: softmax([1, np.nan])):
         with pytest.raises(ExplainError):
             bad()
 

@@ -136,8 +136,9 @@ def test_every_picture_shown_has_bounded_sides_and_a_visible_height(shape):
         if max(shape[:2]) * 4 <= max_side:
             assert min(h, w) >= min(min_side, max_side // 8)  # small pictures are enlarged
     assert max(enlarge(image, 112).shape[:2]) <= max(MAX_SIDE, *shape[:2])  # enlarging never passes the limit
-    shown = ui.preview(Image.new("RGB", shape[:2][::-1])).shape[:2]  # the upload's own preview
-    assert max(shown) <= 2 * ui.CANVAS_SIZE and min(shown) * 8 >= max(shown)
+    shown = ui.preview(Image.new("RGB", shape[:2][::-1])).shape[:2]  # the upload's own preview, shown
+    assert max(shown) <= 2 * ui.CANVAS_SIZE and min(shown) * 8 >= max(shown)  # at a fixed width:
+    assert shown[0] <= shown[1]  # never taller than wide, or a strip would stretch down the page
 
 
 def _with_text(img: Image.Image, size: int) -> bytes:

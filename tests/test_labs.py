@@ -135,7 +135,8 @@ def test_opening_someone_elses_address_gives_a_fresh_lab_set_up_like_theirs(monk
     at.switch_page("pages/train.py").run()
     copy = choices_for(mine)
     assert (copy.dataset, copy.architecture, copy.custom_layers) == ("fashion-sample", "custom", TINY)
-    assert copy.drawing is None and copy.compare_runs is None  # no drawings, no compared runs
+    # No drawings, no compared runs, no lesson progress of theirs (the sidebar may start an empty one).
+    assert copy.drawing is None and copy.compare_runs is None and not any(copy.lessons.values())
     assert copy.train_settings["epochs"] == 7 and copy.train_settings_for == "custom"
     assert copy.run_id is None and at.number_input(key="epochs_input").value == 7
     assert at.button(key="stop_button").disabled  # no training of theirs to stop here

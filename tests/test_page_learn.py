@@ -109,8 +109,8 @@ def test_pooling_shows_the_winner_and_the_strided_convolution():
     pooled = pool(view, 2, 2, "max")
     ran(at.slider(key="learn_pool_position").set_value(100))
     row, col = pooled.position(99)
-    assert f"is **{pooled.map()[row, col]:.3f}**, at row {pooled.winner(row, col)[0]}" in line(at,
-                                                                                               "**Window 100 of 196**")
+    expected = f"is **{pooled.map()[row, col]:.3f}**, at row {pooled.winner(row, col)[0]}"
+    assert expected in line(at, "**Window 100 of 196**")
     ran(at.radio(key="learn_pool_kind").set_value("average"))
     assert "**They are identical**" in page_text(at)  # average pooling = a stride-2 convolution of equal weights
     ran(at.selectbox(key="learn_pool_conv_kernel").set_value("Sobel x"))
@@ -183,7 +183,7 @@ def test_convolution_with_a_learned_kernel_gives_the_networks_feature_map(traine
     row, col = divmod(at.slider(key="learn_conv_position").value - 1, 28)
     maps = dict(inspection.feature_maps(runs.load_model(trained_run.run_id), first_picture()))
     expected = maps["conv1"][row, col, 1]
-    found = re.search(r"The network then applies relu: \*\*(-?[\d.]+)\*\*", line(at, "**Position"))
+    found = re.search(r"The network then applies ReLU: \*\*(-?[\d.]+)\*\*", line(at, "**Position"))
     assert found and float(found[1]) == pytest.approx(expected, abs=2e-3)
 
 

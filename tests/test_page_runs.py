@@ -165,7 +165,9 @@ def test_a_lab_may_stop_only_its_own_training():
     owner, other = uuid.uuid4().hex[:12], uuid.uuid4().hex[:12]
     job = job_registry().submit(owner, TrainConfig(architecture="custom", layers=tiny, epochs=50, batch_size=128))
     try:
-        assert wait_for(lambda: job.run.path.exists() and runs.load_run(job.run_id).status == "running")
+        # A worker process first imports TensorFlow.
+        assert wait_for(lambda: (job.run.path / runs.RUN_FILE).exists()
+                        and runs.load_run(job.run_id).status == "running", timeout=180)
         at = open_runs(other)
         pick_run(at, job.run)
         assert at.button(key="stop_run_button").disabled

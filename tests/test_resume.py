@@ -50,6 +50,7 @@ def test_a_run_whose_program_was_killed_continues_from_its_last_saved_epoch():
     assert f"after {done_before} epoch(s)" in interrupted.message
 
     config = TrainConfig.from_json(interrupted.config).replace(epochs=done_before + 1)
+    interrupted.lab = "lab-a"  # as if the app's lab-a had started it: only the lab that trained a run continues it
     registry = JobRegistry(ProcessBackend(), max_parallel=1)
     job = registry.submit("lab-a", config, resume=interrupted)
     assert job.run_id == interrupted.run_id and job.view().resumed_from_epoch == done_before
@@ -63,7 +64,7 @@ def test_a_run_whose_program_was_killed_continues_from_its_last_saved_epoch():
     assert saved.test_accuracy > 0.5 and not saved.resumable
 
 
-def interrupted_run(epochs_done: int = 1) -> runs.Run:
+def interrupted_run(epochs_done: int = 1, lab: str = "resuming-lab") -> runs.Run:
     """A run as it is found after a restart: it trained `epochs_done` of 3 epochs, saved its network,
     and the program that trained it is gone."""
     ended: list[dict] = []
@@ -72,7 +73,7 @@ def interrupted_run(epochs_done: int = 1) -> runs.Run:
     data = json.loads((run.path / "run.json").read_text())
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    data.update(status="running", message="", owner_pid=dead.pid, owner_token="an-earlier-server")
+    data.update(status="running", message="", owner_pid=dead.pid, owner_token="an-earlier-server", lab=lab)
     (run.path / "run.json").write_text(json.dumps(data))
     return runs.load_run(run.run_id)
 

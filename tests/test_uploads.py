@@ -44,14 +44,15 @@ def test_a_zip_of_class_folders_becomes_a_folder_dataset(tmp_path, prefix):
     files = picture_files(tmp_path, prefix)
     files["__MACOSX/._circle"] = b"finder metadata"
     files[prefix + ".DS_Store"] = b"more metadata"
-    root = unpack_class_folders(zipped(files), "My Shapes.zip", tmp_path / "uploads")
+    upload = zipped(files).getvalue()  # zipped once: a zip holds the time it was made
+    root = unpack_class_folders(io.BytesIO(upload), "My Shapes.zip", tmp_path / "uploads")
     assert root.parent.parent == tmp_path / "uploads" or root.parent == tmp_path / "uploads"
     assert sorted(p.name for p in root.iterdir()) == ["circle", "square"]
     assert not (root / "__MACOSX").exists() and not (root / ".DS_Store").exists()
     dataset = load_dataset(f"folder:{root}")
     assert dataset.classes == ("circle", "square") and len(dataset.y_train) + len(dataset.y_test) == 11
     # The same zip again: the same folder, nothing unpacked twice.
-    assert unpack_class_folders(zipped(files), "My Shapes.zip", tmp_path / "uploads") == root
+    assert unpack_class_folders(io.BytesIO(upload), "My Shapes.zip", tmp_path / "uploads") == root
     assert len(list((tmp_path / "uploads").iterdir())) == 1
 
 

@@ -69,7 +69,7 @@ class ProcessBackend:
                 except (BrokenPipeError, ValueError, OSError):
                     pass  # it has gone; reading its output tells how it ended
 
-        say(json.dumps({"config": job.config.to_json(), "run_id": job.run_id, "resume": job.resume}))
+        say(json.dumps(job.request()))
         stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
         threading.Thread(target=lambda: stderr_tail.extend(worker.stderr), daemon=True).start()
         over_memory, stopped_while_loading = threading.Event(), threading.Event()

@@ -105,8 +105,7 @@ class RayBackend:
         # Ray places the actor on a node with a free CPU and the memory a training may use.
         actor = _actor_class().options(memory=training_memory_mb() * 2**20).remote(settings)
         try:
-            started = actor.start.remote({"config": job.config.to_json(), "run_id": job.run_id,
-                                          "resume": job.resume})
+            started = actor.start.remote(job.request())
             while not ray.wait([started], timeout=POLL_SECONDS)[0]:  # waiting for room on the cluster
                 if job.stop_requested:
                     job.end_early("stopped", "Stopped before the cluster had started it.")

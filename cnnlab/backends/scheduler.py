@@ -78,6 +78,11 @@ class TrainingJob:
     def run_id(self) -> str:
         return self.run.run_id
 
+    def request(self) -> dict:
+        """What a worker (a process, a Ray actor) needs to run this training; the lab goes with it
+        so the run it saves says whose it is (only that lab may stop or delete it)."""
+        return {"config": self.config.to_json(), "run_id": self.run_id, "resume": self.resume, "lab": self.owner}
+
     @property
     def done(self) -> bool:
         return self.status in FINAL_STATUSES
@@ -294,9 +299,10 @@ class JobRegistry:
         job = job_or_config if isinstance(job_or_config, TrainingJob) else None
         config = job.config if job else job_or_config
         if job is not None and job in self._running:
-            view_history = [e for e in job.events if e["type"] == "epoch"]
-            if view_history:
-                return (config.epochs - job.resumed_from - len(view_history)) * view_history[-1]["seconds"]
+            # Its own epochs, those of a continued run's earlier life included, time it best.
+            timed = job.run.history[:job.resumed_from] + [e for e in job.events if e["type"] == "epoch"]
+            if timed:
+                return max(0, config.epochs - len(timed)) * float(timed[-1].get("seconds") or 0)
         try:
             images = dataset_info(config.dataset, image_size=config.image_size,
                                   channels=config.channels).train_size or 10_000

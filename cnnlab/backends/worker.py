@@ -5,7 +5,7 @@ web server), so TensorFlow is imported only here, its memory goes back to the sy
 training ends, and a crash ends only this training.
 
 Talking to it, one JSON object per line:
-  stdin   first {"config": {...}, "run_id": "...", "resume": false}, then "stop" to stop
+  stdin   first {"config": {...}, "run_id": "...", "resume": false, "lab": "..."}, then "stop" to stop
   stdout  the training's events (cnnlab.training), plus {"type": "download", ...} while data
           downloads and {"type": "refused", "message": ...} when the settings cannot work
 When stdin closes, the program that started the worker has gone: the worker exits at once, and
@@ -52,7 +52,7 @@ def run_training(request: dict, send: Callable[[dict], None], should_stop: Calla
             run = load_run(request["run_id"])
             run.claim()  # its old owner is gone; from now on this process's death means "interrupted"
         else:
-            run = Run(run_id=request["run_id"], config=config.to_json())
+            run = Run(run_id=request["run_id"], config=config.to_json(), lab=request.get("lab"))
         train(config, on_event=on_event, should_stop=should_stop, run=run, progress=progress,
               resume=bool(request.get("resume")))
     except CnnlabError as e:

@@ -50,50 +50,53 @@ def batch_position(point: dict) -> float:
     return int(point["epoch"]) - 1 + int(point["batch"]) / max(int(point["batches"]), 1)
 
 
-def _batch_traces(fig: go.Figure, batches: Sequence[dict], blew_up: bool) -> None:
+def _batch_traces(fig: go.Figure, batches: Sequence[dict], blew_up: bool, guess_loss: float | None) -> None:
     """The epoch in progress (or the one cut short), batch by batch: a thin line after the epoch points.
 
     For a run that blew up, the last batch it reached is marked: its loss may be enormous, or no
-    number at all (infinity, NaN), so the marker sits at the last loss that was still a number."""
+    number at all (infinity, NaN), so the marker sits at the last loss that was still a number;
+    a dashed line shows the loss of guessing at random, where every network starts, for scale."""
     xs = [batch_position(b) for b in batches]
     for col, metric in ((1, "loss"), (2, "accuracy")):
         ys = [_value(b, metric) for b in batches]
         fig.add_trace(go.Scatter(
             x=xs, y=ys, name="training, batch by batch", legendgroup="batches", showlegend=col == 1,
-            mode="lines", line=dict(color=TRAINING, width=1.5), opacity=0.55,
+            mode="lines+markers", line=dict(color=TRAINING, width=1.5), marker=dict(size=4), opacity=0.55,
             hovertemplate=f"training {metric} so far this epoch, epoch %{{x:.2f}}: "
                           f"%{{y:{'.1%' if metric == 'accuracy' else '.4g'}}}<extra></extra>",
         ), row=1, col=col)
-    if blew_up:
-        finite = [(x, y) for x, y in zip(xs, (_value(b, "loss") for b in batches)) if y is not None]
-        if finite:
-            x, y = finite[-1]
-            last = batches[-1].get("loss")
-            said = f"{last:.3g}" if isinstance(last, (int, float)) and math.isfinite(last) else "not a number"
-            fig.add_trace(go.Scatter(
-                x=[x], y=[y], name="blew up here", legendgroup="blew-up", mode="markers",
-                marker=dict(symbol="x", size=14, color=MISTAKE, line=dict(width=2)),
-                hovertemplate=f"the loss blew up here: {said}<extra></extra>"), row=1, col=1)
-            fig.add_annotation(x=x, y=math.log10(y) if y > 0 and _log_scale(batches) else y, xref="x", yref="y",
-                               text=f"blew up: loss {said}", showarrow=True, arrowhead=2, ax=-60, ay=25,
-                               font=dict(color=MISTAKE, size=13))
-
-
-def _log_scale(batches: Sequence[dict]) -> bool:
-    """A loss that blew up spans several powers of ten: only a log scale shows where it started to rise."""
-    losses = [v for v in (_value(b, "loss") for b in batches) if v is not None and v > 0]
-    return len(losses) >= 2 and max(losses) / min(losses) > 50
+    if not blew_up:
+        return
+    if guess_loss is not None and math.isfinite(guess_loss):
+        fig.add_trace(go.Scatter(
+            x=[0, max(xs + [1])], y=[guess_loss] * 2, name=f"guessing at random ({guess_loss:.2f})",
+            legendgroup="guess", mode="lines", line=dict(color="#777777", width=1.5, dash="dash"),
+            hovertemplate=f"guessing at random: {guess_loss:.2f}<extra></extra>"), row=1, col=1)
+    finite = [(x, y) for x, y in zip(xs, (_value(b, "loss") for b in batches)) if y is not None]
+    if finite:
+        x, y = finite[-1]
+        last = batches[-1].get("loss")
+        said = f"{last:.3g}" if isinstance(last, (int, float)) and math.isfinite(last) else "not a number"
+        fig.add_trace(go.Scatter(
+            x=[x], y=[y], name="blew up here", legendgroup="blew-up", mode="markers",
+            marker=dict(symbol="x", size=14, color=MISTAKE, line=dict(width=2)),
+            hovertemplate=f"the loss blew up here: {said}<extra></extra>"), row=1, col=1)
+        fig.add_annotation(x=x, y=math.log10(y) if y > 0 else y, xref="x", yref="y", text=f"blew up: loss {said}",
+                           showarrow=True, arrowhead=2, ax=40, ay=30, xanchor="left",
+                           font=dict(color=MISTAKE, size=13))
 
 
 def training_curves(history: Sequence[dict], epochs: int | None = None,
                     test_loss: float | None = None, test_accuracy: float | None = None,
-                    height: int = 360, batches: Sequence[dict] = (), blew_up: bool = False) -> go.Figure:
+                    height: int = 360, batches: Sequence[dict] = (), blew_up: bool = False,
+                    guess_loss: float | None = None) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch, training and validation.
 
     `epochs`: how many epochs are planned; the x axis spans them all, so a live chart grows
     from left to right. `batches`: the batch reports of the epoch in progress (or of the one a
     stopped or diverged run did not finish), drawn as a thin line from the last epoch point on,
-    so the chart moves from the first batch; `blew_up` marks where the loss exploded. With neither
+    so the chart moves from the first batch; `blew_up` marks where the loss exploded (and draws
+    `guess_loss`, the loss of guessing at random, for scale, on a log axis). With neither
     epochs nor batches yet, the axes are drawn with a note saying when the first point appears.
     Test results, when given, are drawn as dotted lines.
     """
@@ -123,8 +126,8 @@ def training_curves(history: Sequence[dict], epochs: int | None = None,
             ), row=1, col=col)
     if batches:
         last_epoch = max(last_epoch, max(int(b["epoch"]) for b in batches))
-        _batch_traces(fig, batches, blew_up)
-        if _log_scale(batches):
+        _batch_traces(fig, batches, blew_up, guess_loss)
+        if blew_up:  # from about 2 to billions: only a log scale shows both
             fig.update_yaxes(type="log", title_text="log scale", row=1, col=1)
     _epoch_axis(fig, last_epoch, start=0 if batches else 0.5)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)

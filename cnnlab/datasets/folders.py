@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,8 @@ class FolderListing:
     test: list[tuple[str, int]]
     has_split_folders: bool
     warnings: tuple[str, ...] = ()  # worth saying, not worth refusing (a class only test/ has)
+    folders: tuple[str, ...] = ()  # every folder looked into, for _fingerprint
+    all_grey: bool | None = None  # once all_grey() has looked
 
     def signature(self) -> str:
         """Changes whenever an image file is added, removed, renamed or rewritten."""
@@ -39,19 +43,24 @@ class FolderListing:
         return digest.hexdigest()
 
 
-def _files_under(folder: Path) -> list[str]:
-    """Every file in folder and its subfolders, sorted, leaving out hidden ones (.DS_Store...)."""
+def _files_under(folder: Path, walked: list[str] | None = None) -> list[str]:
+    """Every file in folder and its subfolders, sorted, leaving out hidden ones (.DS_Store...);
+    each folder looked into is added to `walked`."""
     found = []
     for parent, subfolders, files in os.walk(folder, followlinks=True):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         found += [os.path.join(parent, f) for f in sorted(files) if not f.startswith(".")]
+        if walked is not None:
+            walked.append(parent)
     return found
 
 
-def _files_by_class(folder: Path) -> dict[str, list[str]]:
+def _files_by_class(folder: Path, walked: list[str] | None = None) -> dict[str, list[str]]:
     if not folder.is_dir():
         return {}
-    return {entry.name: _files_under(Path(entry.path)) for entry in os.scandir(folder)
+    if walked is not None:
+        walked.append(str(folder))
+    return {entry.name: _files_under(Path(entry.path), walked) for entry in os.scandir(folder)
             if entry.is_dir() and not entry.name.startswith(".")}
 
 
@@ -63,14 +72,60 @@ def _split_off_test(files: list[str], class_name: str) -> tuple[list[str], list[
     return [files[i] for i in sorted(order[n_test:])], [files[i] for i in sorted(order[:n_test])]
 
 
+_LISTINGS: dict[tuple[str, tuple[str, ...] | None], tuple[tuple, FolderListing]] = {}
+_LISTINGS_KEPT = 8  # folders remembered per process
+_listings_lock = threading.Lock()
+
+
+def _fingerprint(folders: tuple[str, ...]) -> tuple:
+    """The modification times of the folders a listing looked into. A folder's time changes
+    whenever a file or folder in it is added, removed or renamed, so this covers every name the
+    listing holds, for one stat per folder instead of one per file (10,000 classes: ~0.03 s).
+    Pixels are not covered: the decoded copy of a folder has its own signature of every file."""
+    times = []
+    for folder in folders:
+        try:
+            times.append(os.stat(folder).st_mtime_ns)
+        except OSError:
+            times.append(None)
+    return tuple(times)
+
+
 def list_image_folder(root: Path, classes: tuple[str, ...] | None = None) -> FolderListing:
-    """Class names and files of an image folder, from names alone: no pixel is read."""
+    """Class names and files of an image folder, from names alone: no pixel is read.
+
+    Listed once per process and kept while its folders are unchanged (`_fingerprint`): the Model
+    and Train pages ask on every rerun, and with 10,000 classes listing them again (and reading
+    each picture's header to tell grey from colour) took over a second each time."""
+    key = (str(root), classes)
+    kept = _LISTINGS.get(key)
+    if kept is not None and _fingerprint(kept[1].folders) == kept[0]:
+        return kept[1]
+    listing = _read_listing(root, classes)
+    fingerprint = _fingerprint(listing.folders)
+    if max((t for t in fingerprint if t is not None), default=0) > time.time_ns() - 2_000_000_000:
+        return listing  # changed in the last 2 s: a change within the same clock tick would go unseen
+    with _listings_lock:
+        _LISTINGS.pop(key, None)
+        _LISTINGS[key] = (fingerprint, listing)
+        while len(_LISTINGS) > _LISTINGS_KEPT:
+            _LISTINGS.pop(next(iter(_LISTINGS)))
+    return listing
+
+
+def forget_listings() -> None:
+    with _listings_lock:
+        _LISTINGS.clear()
+
+
+def _read_listing(root: Path, classes: tuple[str, ...] | None = None) -> FolderListing:
     if not root.is_dir():
         raise DatasetError(f"The image folder {root} does not exist: check the folder path "
                            "(it needs one subfolder per class).")
     has_split = (root / "train").is_dir()
-    train_files = _files_by_class(root / "train" if has_split else root)
-    test_files = _files_by_class(root / "test") if has_split else {}
+    walked = [str(root)]
+    train_files = _files_by_class(root / "train" if has_split else root, walked)
+    test_files = _files_by_class(root / "test", walked) if has_split else {}
     if classes is None:
         classes = tuple(sorted(c for c in train_files.keys() | test_files.keys()
                                if train_files.get(c) or test_files.get(c)))
@@ -99,7 +154,7 @@ def list_image_folder(root: Path, classes: tuple[str, ...] | None = None) -> Fol
     # the training set would hold only the last class or two.
     rng = np.random.default_rng(SHUFFLE_SEED)
     train, test = [train[i] for i in rng.permutation(len(train))], [test[i] for i in rng.permutation(len(test))]
-    return FolderListing(root, tuple(classes), train, test, has_split and not split_here, warnings)
+    return FolderListing(root, tuple(classes), train, test, has_split and not split_here, warnings, tuple(walked))
 
 
 MIN_PICTURES_PER_CLASS = 2  # one to train on and one to test with: the least that can work at all
@@ -181,10 +236,16 @@ def read_listed_images(listing: FolderListing, size: int, channels: int | None,
 
 
 def all_grey(listing: FolderListing) -> bool:
-    """Reads only file headers, and stops at the first colour picture."""
+    """Reads only file headers, and stops at the first colour picture; remembered with the listing."""
+    if listing.all_grey is None:
+        listing.all_grey = _headers_all_grey(listing.train + listing.test)
+    return listing.all_grey
+
+
+def _headers_all_grey(items: list[tuple[str, int]]) -> bool:
     from PIL import Image
 
-    for path, _ in listing.train + listing.test:
+    for path, _ in items:
         try:
             with Image.open(path) as image:
                 if image.mode not in _GREY_MODES:

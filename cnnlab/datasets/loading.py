@@ -33,6 +33,7 @@ from cnnlab.datasets.folders import (
     check_folder_options,
     folder_info,
     folder_path,
+    forget_listings,
     list_image_folder,
     read_listed_images,
 )
@@ -195,10 +196,11 @@ def load_dataset(name: str, *, image_size: int | None = None, channels: int | No
 
 
 def clear_cache() -> None:
-    """Forget every loaded dataset (tests; or after new files were put in the data folder)."""
+    """Forget every loaded dataset and folder listing (tests; or after new files were put in the data folder)."""
     with _locks_guard:
         _loaded.clear()
         _loading_locks.clear()
+    forget_listings()
 
 
 def catalogue() -> list[dict]:

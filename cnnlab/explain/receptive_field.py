@@ -94,8 +94,8 @@ def field_layers(layers, input_shape) -> list[FieldLayer]:
         before = (padding_amounts(height, kernel, stride, spec["padding"], dilation)[0],
                   padding_amounts(width, kernel, stride, spec["padding"], dilation)[0])
         size += (span(kernel, dilation) - 1) * jump
-        out = _out(height, kernel, stride, spec["padding"], dilation), _out(width, kernel, stride, spec["padding"],
-                                                                            dilation)
+        out = (_out(height, kernel, stride, spec["padding"], dilation),
+               _out(width, kernel, stride, spec["padding"], dilation))
         found.append(FieldLayer(row.name, row.description, kernel, stride, spec["padding"], dilation,
                                 (height, width), out, before, jump * stride, size))
         jump *= stride

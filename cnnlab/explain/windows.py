@@ -56,8 +56,8 @@ def size_formula(n: int, kernel: int, stride: int = 1, padding: str = "valid", d
     before, after = padding_amounts(n, kernel, stride, padding, dilation)
     out = output_size(n, kernel, stride, padding, dilation)
     total = before + after
-    text = (f"out = floor((N + 2P − D(K−1) − 1) / S) + 1 = floor(({n} + {total} − {dilation}·({kernel}−1) − 1) "
-            f"/ {stride}) + 1 = {out}")
+    text = (f"out = floor((N + 2P − D(K−1) − 1) / S) + 1 = "
+            f"floor(({n} + {total} − {dilation}·({kernel}−1) − 1) / {stride}) + 1 = {out}")
     if padding == "valid":
         return text + ("  (the window is wider than the picture: nothing fits)" if out == 0 else "")
     split = f"{before} before and {after} after" if before != after else f"{before} on each side"

@@ -68,6 +68,33 @@ def colour_pickers() -> None:
                     help="The colour of the empty canvas; changing it starts a new drawing.")
 
 
+# The canvas draws its undo/redo toolbar inside its own shadow root, and shows it only while a mouse
+# hovers over it: out of a finger's reach. This adds one style rule to every canvas's shadow root, so
+# the toolbar always shows above the canvas's top-right corner.
+_PIN_TOOLBAR = """<script>(() => {
+  if (window.cnnlabPinToolbar) return;
+  window.cnnlabPinToolbar = true;
+  const css = ".dc-toolbar{opacity:1 !important;top:-2.65rem !important}";
+  const pin = () => document.querySelectorAll(".st-key-canvas *").forEach(el => {
+    const root = el.shadowRoot;
+    if (root && !root.querySelector("style[data-cnnlab-pin]")) {
+      const style = document.createElement("style");
+      style.dataset.cnnlabPin = "1";
+      style.textContent = css;
+      root.appendChild(style);
+    }
+  });
+  new MutationObserver(pin).observe(document.body, {subtree: true, childList: true});
+  pin();
+})();</script>"""
+
+
+def pin_canvas_toolbar() -> None:
+    """Keep the canvas's undo/redo toolbar on screen (touch screens have no hover)."""
+    with st.sidebar:  # the script takes no room there
+        st.html(_PIN_TOOLBAR, unsafe_allow_javascript=True)
+
+
 def canvas_key(paper: str = PAPER) -> str:
     """The canvas component's key: a new one (after Clear, or on a new background) mounts a fresh canvas."""
     version = st.session_state.setdefault("canvas_version", 0)
@@ -183,13 +210,15 @@ def show_steps(prepared: Prepared) -> None:
 
 def preview(image: Image.Image, side: int = 2 * CANVAS_SIZE) -> np.ndarray:
     """The uploaded picture as the page shows it (CANVAS_SIZE wide): a phone photo shrunk for
-    sending, a tiny picture enlarged crisply, a 1-pixel strip given grey bands so it stays visible."""
-    return for_display(image, CANVAS_SIZE, side)
+    sending, a tiny picture enlarged crisply, a 1-pixel strip given grey bands so it stays visible,
+    and a tall picture grey bands beside it, so it is never taller than it is shown wide."""
+    return for_display(image, CANVAS_SIZE, side, tall=1)
 
 
 def _for_display(image: np.ndarray, side: int = 112) -> np.ndarray:
-    """Small steps enlarged crisply (28 x 28 -> 112 x 112, pixels stay square); big ones shrunk for sending."""
-    return for_display(image, side, 3 * side)
+    """Small steps enlarged crisply (28 x 28 -> 112 x 112, pixels stay square); big ones shrunk for sending;
+    tall ones given grey bands beside them, so no picture is taller than its column is wide."""
+    return for_display(image, side, 3 * side, tall=1)
 
 
 # --- The answer -----------------------------------------------------------------------------------

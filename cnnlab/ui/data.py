@@ -110,7 +110,7 @@ def choose_folder() -> str | None:
     widget_default("folder_path", current if chosen.folder_path is None else chosen.folder_path)
     widget_default("folder_image_size", chosen.image_size or DEFAULT_IMAGE_SIZE)
     widget_default("folder_channels", chosen.channels if chosen.channels in CHANNEL_OPTIONS else "auto")
-    path_col, size_col, channels_col = st.columns([4, 1, 1])
+    path_col, size_col, channels_col = st.container(key="wrap_folder").columns([2, 1, 1])
     path_col.text_input("Folder path (on the computer running cnnlab)", key="folder_path",
                         on_change=save_folder_settings, placeholder="e.g. ~/pictures/pets",
                         help="A folder with one subfolder per class (cat/, dog/...) holding JPEG or PNG "
@@ -203,12 +203,12 @@ def reshuffle() -> None:
 def sample_grid(dataset: Dataset) -> np.ndarray:
     """The sample grid with its class filter; returns the indices (into the training set) shown."""
     st.subheader("Sample pictures")
-    filter_col, button_col = st.columns([5, 1], vertical_alignment="bottom")
-    wanted = filter_col.multiselect(
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    wanted = row.multiselect(
         "Show only these classes", dataset.classes, key=f"class_filter:{dataset.name}",
         placeholder="All classes")
-    button_col.button("Reshuffle", key="reshuffle", icon=":material/shuffle:", on_click=reshuffle,
-                      width="stretch", help="Show another random selection of pictures")
+    row.button("Reshuffle", key="reshuffle", icon=":material/shuffle:", on_click=reshuffle,
+               help="Show another random selection of pictures")
     labels = dataset.y_train
     shown = sample_indices(labels, [dataset.classes.index(c) for c in wanted], GRID_SIZE,
                            st.session_state.get("sample_seed", 0))
@@ -224,7 +224,7 @@ def sample_grid(dataset: Dataset) -> np.ndarray:
 
 def overview(dataset: Dataset) -> None:
     st.subheader("What is in it")
-    left, right = st.columns(2)
+    left, right = st.container(key="wrapwide_overview").columns(2)
     with left:
         st.plotly_chart(data_charts.class_distribution(dataset), width="stretch", key="class_distribution")
         fewest, most = class_balance(dataset)
@@ -283,8 +283,10 @@ def computer_view(dataset: Dataset, shown: np.ndarray) -> None:
     show_numbers = controls[-1].checkbox(
         "Write the numbers in the cells", value=readable, disabled=not readable, key="show_numbers",
         help=None if readable else "Too many pixels for the numbers to be readable.")
-    st.plotly_chart(data_charts.pixel_heatmap(image, channel, show_numbers and readable),
-                    width="content", key="pixel_heatmap")
+    # At its own size, so the numbers fit their cells: a narrow screen scrolls it sideways (layout.css).
+    heatmap = data_charts.pixel_heatmap(image, channel, show_numbers and readable)
+    st.html(f"<style>.st-key-scroll_pixel_heatmap > div {{ min-width: {int(heatmap.layout.width)}px; }}</style>")
+    st.container(key="scroll_pixel_heatmap").plotly_chart(heatmap, width="content", key="pixel_heatmap")
     what = "its brightness" if c == 1 else f"how much {names[channel]} light it has"
     st.caption(f"The same picture as the network receives it: each cell is one pixel, its number {what}"
                + (". Switch channels to see the other colours' numbers." if c > 1 else "."))

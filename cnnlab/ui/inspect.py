@@ -147,7 +147,8 @@ def pick_image(data: Dataset | None, clf: Classifier, drawn: np.ndarray | None) 
     source = st.radio("Look at", sources, key="inspect_source", horizontal=True) if len(sources) > 1 else sources[0]
     if source == DRAWN_SOURCE:
         return drawn, "your last drawing or upload"
-    class_col, number_col, random_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+    class_col, number_col, random_col = st.container(key="wrap_inspect_picker").columns(
+        [2, 2, 1.3], vertical_alignment="bottom")
     options = [None, *range(len(clf.classes))]
     class_filter = class_col.selectbox("Test images of class", options, key="inspect_class",
                                        format_func=lambda c: "any class" if c is None else clf.classes[c])

@@ -107,8 +107,8 @@ def _layer_card(position: int, spec: Any, count: int, check: ShapeCheck, version
     params = kind.params if kind else ()
     row = _row_for(check, number)
     with st.container(border=True):
-        columns = st.columns([2.2, *([1.3] * len(params)), *([1.3] * (5 - len(params))), 1.3],
-                             vertical_alignment="bottom")
+        columns = st.columns([2.2, *([1.3] * len(params)), *([1.3] * (5 - len(params))), 1.7],
+                             vertical_alignment="bottom", gap="xsmall")
         with columns[0]:
             title = kind.label if kind else f"Unknown layer {layer_type!r}"
             st.markdown(f"**{number}. {title}**", help=kind.explanation if kind else None)
@@ -122,13 +122,12 @@ def _layer_card(position: int, spec: Any, count: int, check: ShapeCheck, version
             with column:
                 value = spec.get(param.key, param.default)
                 _param_widget(param, value, position, f"layer_{version}_{position}_{param.key}")
-        with columns[-1]:
-            up, down, remove = st.columns(3, gap="small")
-            up.button("", icon=":material/arrow_upward:", key=f"layer_{version}_{position}_up", help="Move up",
+        with columns[-1], st.container(horizontal=True, gap="xsmall"):
+            st.button("", icon=":material/arrow_upward:", key=f"layer_{version}_{position}_up", help="Move up",
                       disabled=position == 0, on_click=_move, args=(position, -1))
-            down.button("", icon=":material/arrow_downward:", key=f"layer_{version}_{position}_down",
+            st.button("", icon=":material/arrow_downward:", key=f"layer_{version}_{position}_down",
                         help="Move down", disabled=position == count - 1, on_click=_move, args=(position, 1))
-            remove.button("", icon=":material/delete:", key=f"layer_{version}_{position}_remove",
+            st.button("", icon=":material/delete:", key=f"layer_{version}_{position}_remove",
                           help="Remove this layer", on_click=_remove, args=(position,))
         if row is not None and row.error:
             st.error(row.error, icon=":material/error:")
@@ -137,6 +136,11 @@ def _layer_card(position: int, spec: Any, count: int, check: ShapeCheck, version
 def layer_editor(check: ShapeCheck) -> None:
     """Draw `choices().custom_layers` as editable cards, each with its output shape (from `check`,
     the shape check of these very layers) or its error, and the controls to add a layer."""
+    with st.container(key="layer_editor"):  # its rows wrap on narrow screens (cnnlab/ui/layout.css)
+        _layer_editor(check)
+
+
+def _layer_editor(check: ShapeCheck) -> None:
     layers = _layers()
     version = editor_version()
     if not layers:
@@ -153,13 +157,14 @@ def layer_editor(check: ShapeCheck) -> None:
 
     with st.container(border=True):
         st.markdown("**Add a layer**")
-        type_col, where_col, button_col = st.columns([2, 2, 1], vertical_alignment="bottom")
-        layer_type = type_col.selectbox("Layer type", list(LAYER_TYPES), key="add_layer_type",
-                                        format_func=lambda t: LAYER_TYPES[t].label)
+        # Menus wide enough for their longest choice, side by side when they fit, else one under another.
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        layer_type = row.selectbox("Layer type", list(LAYER_TYPES), key="add_layer_type", width=250,
+                                   format_func=lambda t: LAYER_TYPES[t].label)
         fits = where_to_insert(layers, layer_type) + 1
         fits_label = f"where it fits ({'at the end' if fits > len(layers) else f'before layer {fits}'})"
-        where_col.selectbox("Where", [FITS, "end", *range(1, len(layers) + 1)], key="add_layer_position",
-                            format_func=lambda p: fits_label if p == FITS else "at the end" if p == "end"
-                            else f"before layer {p}")
-        button_col.button("Add layer", key="add_layer", icon=":material/add:", on_click=_add, width="stretch")
+        row.selectbox("Where", [FITS, "end", *range(1, len(layers) + 1)], key="add_layer_position", width=290,
+                      format_func=lambda p: fits_label if p == FITS else "at the end" if p == "end"
+                      else f"before layer {p}")
+        row.button("Add layer", key="add_layer", icon=":material/add:", on_click=_add)
         st.caption(LAYER_TYPES[layer_type].explanation)

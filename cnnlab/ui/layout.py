@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
 
 import streamlit as st
 
 from cnnlab.ui.state import choices, remember_choices, remember_lab_in_browser
+
+LAYOUT_CSS = Path(__file__).with_name("layout.css")  # narrow screens and touch: see the file
 
 
 def page_header(title: str, intro: str) -> None:
@@ -78,6 +81,7 @@ def sidebar_status() -> None:
     from cnnlab.ui.sharing import open_link, projector_mode, projector_toggle, share_panel
     from cnnlab.ui.training import adopt_latest_run, sidebar_job_line
 
+    st.html(LAYOUT_CSS)  # style only: Streamlit puts it where it takes no room on the page
     open_link()  # a teacher's link: its set-up first, so everything below sees it
     projector_mode()
 

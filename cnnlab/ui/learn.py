@@ -8,6 +8,7 @@ convolution, pooling, activation...
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -23,13 +24,15 @@ from cnnlab.explain.convolution import format_kernel
 from cnnlab.explain.network import LearnedLayer, learned_layers
 from cnnlab.explain.pictures import TEST_PICTURES, for_network, picture_named
 from cnnlab.images import enlarge
+from cnnlab.layers import ACTIVATIONS
 from cnnlab.runs import Run, load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.texts import text
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices
 
-PLAY_INTERVAL = 0.7  # seconds between two positions while playing: slow enough to follow the numbers
+PLAY_INTERVAL = 1.0  # seconds between two positions while playing: slow enough to follow the numbers
+HTML_TABLE_CELLS = 1000  # up to this many numbers a table is plain HTML, which screen readers read best
 DATASET, DRAWING, TEST = "dataset", "drawing", "test"
 OWN_KERNEL = "your own kernel"
 CHANNEL_MIX = {"all three channels (each ⅓)": (1 / 3, 1 / 3, 1 / 3), "red only": (1, 0, 0),
@@ -68,8 +71,8 @@ def _dataset(name: str):
             st.caption(f"Pictures from **{name}** appear here once it is on this computer ({where}): get it on "
                        "the **Data** page.")
             return None
-        options = dict(image_size=choices().image_size,
-                       channels=choices().channels) if name.startswith("folder:") else {}
+        folder = name.startswith("folder:")
+        options = dict(image_size=choices().image_size, channels=choices().channels) if folder else {}
         with st.spinner(f"Loading {name}..."):
             return load_dataset(name, **options)
     except CnnlabError as error:
@@ -223,13 +226,13 @@ def pick_kernel(key: str, channels: int, run: Run | None, default: str = "Sobel 
         weights, biases = conv_weights(model, first[0].name)
         return Kernel(weights[..., index], float(biases[index]), choice,
                       f"learned by the trained network: filter {index + 1} of its {first[0].filters}, "
-                      f"{weights.shape[0]}x{weights.shape[1]} over {weights.shape[2]} channel(s), "
-                      f"then {first[0].activation}", first[0])
+                      f"{weights.shape[0]}x{weights.shape[1]} over {weights.shape[2]} channel(s), then "
+                      f"{ACTIVATIONS.get(first[0].activation, (first[0].activation,))[0]}.", first[0])
     if choice == OWN_KERNEL:
         typed_key = f"{key}_typed"
         if typed_key not in st.session_state:  # start from the last hand-made kernel chosen
-            st.session_state[typed_key] = format_kernel(HAND_MADE_KERNELS[st.session_state.get(f"{key}_last",
-                                                                                               default)].array)
+            last = st.session_state.get(f"{key}_last", default)
+            st.session_state[typed_key] = format_kernel(HAND_MADE_KERNELS[last].array)
         typed = st.text_area("Your kernel: one row per line, numbers separated by spaces (1/9 works too)",
                              key=typed_key, persist_state="session", height=130)
         try:
@@ -237,7 +240,7 @@ def pick_kernel(key: str, channels: int, run: Run | None, default: str = "Sobel 
         except ExplainError as error:
             st.error(f"This kernel cannot be used yet: {error}.", icon=":material/error:")
             return None
-        description = "typed by you"
+        description = "typed by you."
     else:
         st.session_state[f"{key}_last"] = choice
         flat = HAND_MADE_KERNELS[choice].array
@@ -254,44 +257,69 @@ def pick_kernel(key: str, channels: int, run: Run | None, default: str = "Sobel 
 
 # --- Moving through positions and choosing cells --------------------------------------------
 
+def _in_fragment_rerun() -> bool:
+    """Whether this run redraws only a fragment (not the whole page)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
 def scrubber(key: str, positions: int, draw: Callable[[int], None], label: str = "Position of the kernel",
              click_chart: str | None = None, columns: int = 1, start: int = 1) -> None:
     """A Play button and a slider over the positions (arrow keys step through them); `draw(position)`
-    (from 0) shows that position. Only this part of the page redraws while it moves (a fragment,
-    ticking every PLAY_INTERVAL seconds while playing). A click on a cell [row, col] of the chart
-    `click_chart` (drawn by `draw`, `columns` cells wide) jumps to that cell's position. It starts at
-    position `start` (from 1)."""
+    (from 0) shows that position. Only this part of the page redraws while it moves (a fragment).
+    A click on a cell [row, col] of the chart `click_chart` (drawn by `draw`, `columns` cells wide)
+    jumps to that cell's position. It starts at position `start` (from 1).
+
+    Playing, the fragment shows a position, waits PLAY_INTERVAL seconds and reruns itself: each step
+    starts only once the last one is drawn, so a slow machine plays slower instead of piling up
+    redraws (a timer, `run_every`, would fire again before a busy server had drawn the last step).
+    Any change that redraws the whole page pauses it."""
     playing_key = f"{key}_playing"
     if key not in st.session_state:
         st.session_state[key] = min(max(1, start), positions)
     if st.session_state[key] > positions:
         st.session_state[key] = positions
-    playing = st.session_state.get(playing_key, False)
+    if not _in_fragment_rerun():
+        st.session_state[playing_key] = False
 
-    @st.fragment(run_every=PLAY_INTERVAL if playing else None)
+    @st.fragment
     def frame() -> None:
-        if st.session_state.get(playing_key):
-            if st.session_state.get(key, 1) >= positions:  # the end: stop, and redraw Play without the timer
-                st.session_state[playing_key] = False
-                st.rerun(scope="app")
-            st.session_state[key] = st.session_state.get(key, 1) + 1
+        alone = _in_fragment_rerun()  # only then can the fragment rerun itself
+        playing = st.session_state.get(playing_key, False)
+        if playing and st.session_state.get(f"{key}_stepped") != st.session_state.get(key):
+            playing = False  # the student moved the slider while it played: stay there
         if click_chart:
             clicked = clicked_customdata(st.session_state.get(click_chart))
             if clicked and st.session_state.get(f"{key}_clicked") != clicked:  # a new click, not the last one again
                 st.session_state[key] = min(positions, int(clicked[0]) * columns + int(clicked[1]) + 1)
+                playing = False
             st.session_state[f"{key}_clicked"] = clicked
-        play_col, slider_col = st.columns([1, 5], vertical_alignment="bottom")
-        now_playing = st.session_state.get(playing_key, False)
-        if play_col.button("Pause" if now_playing else "Play", key=f"{key}_play", width="stretch",
-                           icon=":material/pause:" if now_playing else ":material/play_arrow:",
-                           help=f"Move on by itself, one position every {PLAY_INTERVAL:g} s; press again to pause."):
-            st.session_state[playing_key] = not now_playing
-            if not now_playing and st.session_state.get(key, 1) >= positions:
+        if playing:
+            if st.session_state[key] >= positions:
+                playing = False  # the end
+            else:
+                st.session_state[key] += 1
+        st.session_state[playing_key] = playing
+
+        def toggle() -> None:  # a callback: a button's "pressed" would still read True in the fragment's own reruns
+            st.session_state[playing_key] = not st.session_state[playing_key]
+            if st.session_state[playing_key] and st.session_state[key] >= positions:
                 st.session_state[key] = 1  # playing from the end starts again at the beginning
-            st.rerun(scope="app")  # the timer is set (or removed) by a run of the whole page
+            st.session_state[f"{key}_stepped"] = st.session_state[key]
+
+        play_col, slider_col = st.columns([1, 5], vertical_alignment="bottom")
+        play_col.button("Pause" if playing else "Play", key=f"{key}_play", width="stretch", on_click=toggle,
+                        icon=":material/pause:" if playing else ":material/play_arrow:",
+                        help=f"Move on by itself, one position every {PLAY_INTERVAL:g} s; press again to pause.")
         slider_col.slider(f"{label} (1 to {positions})", 1, positions, key=key,
                           help="Drag it, or focus it and use the arrow keys to move one position at a time.")
         draw(int(st.session_state[key]) - 1)
+        st.session_state[f"{key}_stepped"] = st.session_state[key]
+        if playing and alone:
+            time.sleep(PLAY_INTERVAL)
+            st.rerun(scope="fragment")
 
     frame()
 
@@ -332,54 +360,18 @@ def grid_table(values: np.ndarray, row0: int = 0, col0: int = 0, decimals: int =
 
 
 def table_expander(label: str, tables: dict[str, pd.DataFrame]) -> None:
-    """The numbers behind a chart, for screen readers and for anyone who cannot tell its colours apart."""
+    """The numbers behind a chart, for screen readers and for anyone who cannot tell its colours apart:
+    a plain HTML table when it is small, a scrollable one when it is big."""
     with st.expander(f"Table: {label}", icon=":material/table:"):
         for title, frame in tables.items():
             if title:
                 st.markdown(f"**{title}**")
-            st.dataframe(frame, width="stretch")
+            if frame.size <= HTML_TABLE_CELLS:
+                st.table(frame)
+            else:
+                st.dataframe(frame, width="stretch")
 
 
-# --- What the trained network computes, once per model file and picture ------------------------
-
-def _picture_key(pixels: np.ndarray) -> str:
-    import hashlib
-
-    return hashlib.sha1(np.ascontiguousarray(pixels).tobytes() + str(pixels.shape).encode()).hexdigest()[:16]
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _computed(run_id: str, saved_at: float, what: str, picture_key: str, argument, _model, _pixels):
-    from cnnlab import inspection
-    from cnnlab.explain import network
-
-    if what == "feature_maps":
-        return inspection.feature_maps(_model, _pixels)
-    return getattr(network, what)(_model, _pixels, *([argument] if argument is not None else []))
-
-
-def network_computes(run: Run, what: str, pixels: np.ndarray, argument=None):
-    """`cnnlab.explain.network.<what>(model, pixels[, argument])` (or `inspection.feature_maps`) for
-    the run's model, kept for the next rerun: "pre_activation", "dense_reading", "logits"."""
-    with st.spinner("Running the trained network..."):
-        return _computed(run.run_id, run.model_path.stat().st_mtime, what, _picture_key(pixels), argument,
-                         trained_model(run), pixels)
-
-
-@st.cache_data(max_entries=8, show_spinner="Measuring every ReLU unit on test pictures...")
-def _dead_units(run_id: str, saved_at: float, dataset: str, count: int, _model):
-    from cnnlab.explain.network import dead_units
-
-    return dead_units(_model, load_dataset(dataset).x_test[:count])
-
-
-def dead_units_of(run: Run, count: int = 500):
-    """The dead ReLU units of the run's network on `count` test pictures of its dataset, or None
-    (with the reason) when its test pictures are not on this computer."""
-    dataset = str(run.config.get("dataset", ""))
-    available, where = availability(dataset) if dataset and not dataset.startswith("folder:") else (False, "")
-    if not available:
-        st.caption(f"Counting dead units needs test pictures of {dataset or 'its dataset'}, which are not on this "
-                   f"computer{f' ({where})' if where else ''}.")
-        return None
-    return _dead_units(run.run_id, run.model_path.stat().st_mtime, dataset, count, trained_model(run))
+def is_playing(key: str) -> bool:
+    """Whether the scrubber `key` is playing (pages leave out what need not redraw at every step)."""
+    return bool(st.session_state.get(f"{key}_playing"))

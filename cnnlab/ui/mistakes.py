@@ -60,7 +60,7 @@ def show_confusion(run: Run, clf: Classifier, data: Dataset, probs: np.ndarray, 
                 "see its images.")
     chart_key = f"inspect_confusion_{run.run_id}"
     true_key, predicted_key = chosen_cell(run, matrix, chart_key)
-    chart_col, bars_col = st.columns([3, 2])
+    chart_col, bars_col = st.container(key="wrapwide_confusion").columns([3, 2])
     with chart_col:
         chosen = (st.session_state[true_key], st.session_state[predicted_key])
         st.plotly_chart(charts.confusion_heatmap(matrix, classes, accuracy, chosen=chosen), on_select="rerun",

@@ -9,6 +9,7 @@ polling.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import streamlit as st
@@ -107,7 +108,7 @@ def training_settings(architecture: str, dataset: str, colour: bool) -> dict[str
         if SETTINGS[name].key not in st.session_state:  # first visit, or back from another page: restore
             st.session_state[SETTINGS[name].key] = SETTINGS[name].to_widget(settings[name])
 
-    left, middle, right = st.columns(3, gap="large")
+    left, middle, right = st.container(key="wrap_settings").columns(3, gap="large")
     with left:
         _widget("optimizer", st.selectbox, OPTIMIZERS)
         _widget("learning_rate", st.number_input, min_value=0.000001, max_value=10.0, step=0.0001, format="%g",
@@ -237,7 +238,7 @@ def run_view(view: JobView, num_classes: int, max_parallel: int = 1) -> None:
         _status_line(view, max_parallel)
 
     last = history[-1] if history else None
-    cols = st.columns(4)
+    cols = st.container(key="wrap_metrics").columns(4)
     if ended and view.test_accuracy is not None:
         cols[0].metric("Test accuracy", f"{view.test_accuracy:.1%}",
                        help="Share of the test pictures (never seen in training) it classifies correctly.")
@@ -259,7 +260,7 @@ def run_view(view: JobView, num_classes: int, max_parallel: int = 1) -> None:
     # only the epochs done, so a stopped run's points are not squeezed into a corner.
     st.plotly_chart(training_curves(history, None if ended else epochs, test_loss=view.test_loss,
                                     test_accuracy=view.test_accuracy, batches=batches,
-                                    blew_up=view.status == "diverged"))
+                                    blew_up=view.status == "diverged", guess_loss=math.log(max(num_classes, 2))))
     st.caption(curves_caption(view.status, bool(history), bool(batches), view.test_accuracy is not None))
     if ended:
         _reading(view, num_classes)
@@ -364,10 +365,7 @@ def _reading(view: JobView, num_classes: int) -> None:
                + (". The first epoch is slower: it also prepares the network's computations." if len(history) > 1
                   else "."))
     if view.status in KEPT_STATUSES:
-        cols = st.columns(3)
-        with cols[0]:
+        with st.container(horizontal=True, gap="medium"):  # links wrap onto a new line when the page is narrow
             st.page_link("pages/inspect.py", label="Look inside the network (Inspect)", icon=":material/visibility:")
-        with cols[1]:
             st.page_link("pages/classify.py", label="Try it on your own drawing (Classify)", icon=":material/draw:")
-        with cols[2]:
             st.page_link("pages/runs.py", label="Compare with other runs (Runs)", icon=":material/history:")

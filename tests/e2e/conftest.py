@@ -15,6 +15,7 @@ names the screenshot of the moment, and the server's log is kept beside the scre
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ import pytest
 
 from cnnlab.launcher import CHROMIUM_FLAGS, answers, free_port, start_app, stop_app
 
-from .helpers import PAGE_RECORDER, SCREENSHOTS, VIEWPORT, Lab
+from .helpers import PAGE_RECORDER, SCREENSHOTS, TABLET_VIEWPORT, VIEWPORT, Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -129,20 +130,49 @@ def browser(chromium_executable):
             chromium.close()
 
 
+@contextlib.contextmanager
+def _browser_tab(request, browser, app_server, **device):
+    """A fresh browser (its own cookies: its own labs) with one tab, named after the test's scenario;
+    closed afterwards. Yields (browser context, Lab)."""
+    context = browser.new_context(device_scale_factor=1, **{"viewport": VIEWPORT, **device})
+    try:
+        context.set_default_timeout(20_000)
+        context.add_init_script(PAGE_RECORDER)
+        session = Lab(context.new_page(), app_server.url, request.node)
+        session.server_was_fresh, app_server.fresh = app_server.fresh, False
+        request.node.e2e_lab = session
+        yield context, session
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def lab(request, browser, app_server):
     """A fresh tab in a fresh lab session, named after the test's scenario number."""
-    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
-    context.set_default_timeout(20_000)
-    context.add_init_script(PAGE_RECORDER)
-    page = context.new_page()
-    session = Lab(page, app_server.url, request.node)
-    session.server_was_fresh, app_server.fresh = app_server.fresh, False
-    request.node.e2e_lab = session
-    try:
+    with _browser_tab(request, browser, app_server) as (_, session):
         yield session
-    finally:
-        context.close()
+
+
+@pytest.fixture
+def other_browser(request, browser, app_server):
+    """A second person's browser, on another computer as far as the app can tell (no shared cookies)."""
+    first = getattr(request.node, "e2e_lab", None)
+    with _browser_tab(request, browser, app_server) as (_, session):
+        session.steps = 50  # its screenshots come after the first person's
+        request.node.e2e_lab = first or session  # a failure's screenshot shows the first person's tab
+        yield session
+
+
+@pytest.fixture
+def tablet(request, browser, app_server):
+    """A tablet held upright (820 x 1180 CSS pixels, like an iPad Air) with a touch screen and no
+    mouse: no hover, a coarse pointer, touch events."""
+    with _browser_tab(request, browser, app_server, viewport=TABLET_VIEWPORT, has_touch=True) as (context, session):
+        session.cdp = context.new_cdp_session(session.page)
+        session.cdp.send("Emulation.setEmulatedMedia", {"features": [
+            {"name": "hover", "value": "none"}, {"name": "any-hover", "value": "none"},
+            {"name": "pointer", "value": "coarse"}]})
+        yield session
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
+TABLET_VIEWPORT = {"width": 820, "height": 1180}
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_BOX = '[data-testid="stAlertContentError"]'
@@ -22,10 +23,16 @@ MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 # The URL path of each page: st.Page derives it from the file name (the default page is "/").
 PAGE_PATHS = {"Home": "", "Data": "data", "Model": "model", "Train": "train", "Runs": "runs",
-              "Inspect": "inspect", "Classify": "classify", "Lessons": "lessons", "Class board": "board"}
+              "Inspect": "inspect", "Classify": "classify", "Lessons": "lessons", "Class board": "board",
+              "Convolution": "learn_convolution", "Pooling": "learn_pooling", "Activation": "learn_activation",
+              "Flatten and dense": "learn_flatten_dense", "Softmax and loss": "learn_softmax",
+              "Receptive field": "learn_receptive_field", "Augmentation": "learn_augmentation"}
 # What each page shows as its title (st.title), to know the page has been drawn.
 PAGE_TITLES = {"Home": "cnnlab", "Data": "Data", "Model": "Model", "Train": "Train", "Runs": "Runs",
-               "Inspect": "Inspect", "Classify": "Classify", "Lessons": "Lessons", "Class board": "Class board"}
+               "Inspect": "Inspect", "Classify": "Classify", "Lessons": "Lessons", "Class board": "Class board",
+               "Convolution": "Convolution", "Pooling": "Pooling", "Activation": "Activation",
+               "Flatten and dense": "Flatten and dense", "Softmax and loss": "Softmax, one-hot and loss",
+               "Receptive field": "Receptive field", "Augmentation": "Augmentation"}
 
 
 # Installed in every tab before the app loads: notes each new state of every progress bar, so a test
@@ -111,7 +118,14 @@ class Lab:
         return self.page.locator(selector).first.inner_text()
 
     def script_state(self) -> str | None:
-        return self.page.locator(APP).first.get_attribute("data-test-script-state")
+        """The app's script state, or None when the browser did not answer in time (on a machine busy
+        with other work a page can stall for seconds; wait_idle then simply asks again)."""
+        try:
+            return self.page.locator(APP).first.get_attribute("data-test-script-state", timeout=5000)
+        except Exception as error:  # playwright's TimeoutError; anything else is a real problem
+            if type(error).__name__ != "TimeoutError":
+                raise
+            return None
 
     def wait_idle(self, timeout: float = 30, quiet: float = 0.5) -> None:
         """Wait until the page's script has finished running and stayed finished for `quiet` seconds
@@ -128,13 +142,24 @@ class Lab:
             else:
                 quiet_since = None
             if now > deadline:
-                self.fail(f"the app was still busy after {timeout:g} s (script state {state!r})", "busy")
+                self.fail(f"the app was still busy after {timeout:g} s (script state {state!r}; "
+                          f"{self._still_drawing() or 'all drawn'})", "busy")
             time.sleep(0.1)
 
     def _drawn(self) -> bool:
         """Nothing stale or still loading: the browser draws elements a moment after the script ends."""
-        return self.page.evaluate("""() => !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')
-            && [...document.querySelectorAll('[data-testid="stMain"] img')].every(img => img.complete)""")
+        return not self._still_drawing()
+
+    def _still_drawing(self) -> str:
+        """What the browser is still drawing (stale elements, skeletons, pictures loading), or ''."""
+        return self.page.evaluate("""() => {
+            const stale = document.querySelectorAll('[data-stale="true"]').length;
+            const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;
+            const loading = [...document.querySelectorAll('[data-testid="stMain"] img')]
+                .filter(img => !img.complete).length;
+            return [stale && `${stale} stale elements`, skeletons && `${skeletons} skeletons`,
+                    loading && `${loading} pictures loading`].filter(Boolean).join(', ');
+        }""")
 
     def exceptions_seen(self) -> list[str]:
         """Every exception box this tab has shown so far, even for a moment."""
@@ -284,8 +309,57 @@ class Lab:
             legend: p.querySelectorAll('.legend .traces').length,
         }))""", within)
 
+    def click_cell(self, chart_key: str, row: int, col: int, panel: int = 1) -> None:
+        """Click the cell (row, col) of a heatmap: panel 1 is the chart's first map (its x/y axes),
+        2 the second... Where the cell is on screen comes from Plotly's own axes."""
+        chart = self.wait_for(self.widget(chart_key).locator(".js-plotly-plot"), f"the chart {chart_key}")
+        chart.scroll_into_view_if_needed()
+        suffix = "" if panel == 1 else str(panel)
+        x, y = self.page.evaluate("""([key, suffix, row, col]) => {
+            const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            const xa = gd._fullLayout['xaxis' + suffix], ya = gd._fullLayout['yaxis' + suffix];
+            const box = gd.getBoundingClientRect();
+            return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
+        }""", [chart_key, suffix, row, col])
+        self.page.mouse.click(x, y)
+
+    def click_slider(self, key: str, fraction: float) -> None:
+        """Click a slider's track at `fraction` (0..1) of its width, as a person scrubbing with the mouse."""
+        track = self.wait_for(self.widget(key).locator('[role="group"] > [data-orientation="horizontal"]'),
+                              f"the {key} slider")
+        track.scroll_into_view_if_needed()
+        box = track.bounding_box()
+        self.page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+
+    def tab_to(self, key: str, selector: str = "input, button", backwards: bool = False, presses: int = 150) -> None:
+        """Press Tab (or Shift+Tab) until the keyboard focus is inside the widget `key`, on an element
+        matching `selector` (not its help icon), as a person using only the keyboard; fail if it never
+        gets there."""
+        for _ in range(presses):
+            if self.page.evaluate("""([key, selector]) => { const e = document.activeElement;
+                    return !!(e && e.closest(`.st-key-${key}`) && e.matches(selector)
+                              && !(e.getAttribute('aria-label') || '').startsWith('Help for')); }""", [key, selector]):
+                return
+            self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        self.fail(f"{presses} presses of Tab never reached the widget {key}", f"tab-{key}")
+
     def sidebar_text(self) -> str:
         return self.text(SIDEBAR)
+
+    def touch_draw(self, canvas_box: dict, points: list[tuple[float, float]]) -> None:
+        """One stroke with a finger: real touch events (touchStart, touchMoves, touchEnd) sent through the
+        DevTools protocol, as a touch screen sends them. Points are fractions of the canvas's size."""
+        cdp = getattr(self, "cdp", None) or self.page.context.new_cdp_session(self.page)
+        x0, y0, width, height = canvas_box["x"], canvas_box["y"], canvas_box["width"], canvas_box["height"]
+
+        def finger(x: float, y: float) -> list[dict]:
+            return [{"x": x0 + x * width, "y": y0 + y * height, "id": 1, "radiusX": 6, "radiusY": 6, "force": 1}]
+
+        first, *rest = points
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": finger(*first)})
+        for x, y in rest:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": finger(x, y)})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
     def draw(self, canvas_box: dict, points: list[tuple[float, float]]) -> None:
         """One stroke with real mouse events: press at the first point, move through the others, release.

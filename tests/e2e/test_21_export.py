@@ -25,6 +25,17 @@ def test_21_export_download(lab):
     if "No saved runs yet" in lab.text():
         train_run(lab, epochs=1, batch_size=128)
         lab.goto("Runs")
+    if not lab.button_enabled("export_run_button"):  # the newest run may still be training: pick an ended one
+        box = lab.wait_for(lab.widget("run_choice"), "the run selectbox")
+        lab._open_list(box, "run_choice")
+        options = lab.page.locator('[role="listbox"] [role="option"]')
+        for i in range(options.count()):
+            options.nth(i).click()
+            lab.wait_idle()
+            if lab.button_enabled("export_run_button"):
+                break
+            lab._open_list(box, "run_choice")
+            options = lab.page.locator('[role="listbox"] [role="option"]')
     lab.wait_for(lab.widget("export_run_button"), "the export button on Runs").scroll_into_view_if_needed()
     lab.shot("runs-export-button")
     archive = _download(lab, "export_run_button")
