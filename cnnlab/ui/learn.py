@@ -372,6 +372,51 @@ def table_expander(label: str, tables: dict[str, pd.DataFrame]) -> None:
                 st.dataframe(frame, width="stretch")
 
 
+# --- What the trained network computes, once per model file and picture ------------------------
+
+def _picture_key(pixels: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha1(np.ascontiguousarray(pixels).tobytes() + str(pixels.shape).encode()).hexdigest()[:16]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _computed(run_id: str, saved_at: float, what: str, picture_key: str, argument, _model, _pixels):
+    from cnnlab import inspection
+    from cnnlab.explain import network
+
+    if what == "feature_maps":
+        return inspection.feature_maps(_model, _pixels)
+    return getattr(network, what)(_model, _pixels, *([argument] if argument is not None else []))
+
+
+def network_computes(run: Run, what: str, pixels: np.ndarray, argument=None):
+    """`cnnlab.explain.network.<what>(model, pixels[, argument])` (or `inspection.feature_maps`) for
+    the run's model, kept for the next rerun: "pre_activation", "dense_reading", "logits"."""
+    with st.spinner("Running the trained network..."):
+        return _computed(run.run_id, run.model_path.stat().st_mtime, what, _picture_key(pixels), argument,
+                         trained_model(run), pixels)
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring every ReLU unit on test pictures...")
+def _dead_units(run_id: str, saved_at: float, dataset: str, count: int, _model):
+    from cnnlab.explain.network import dead_units
+
+    return dead_units(_model, load_dataset(dataset).x_test[:count])
+
+
+def dead_units_of(run: Run, count: int = 500):
+    """The dead ReLU units of the run's network on `count` test pictures of its dataset, or None
+    (with the reason) when its test pictures are not on this computer."""
+    dataset = str(run.config.get("dataset", ""))
+    available, where = availability(dataset) if dataset and not dataset.startswith("folder:") else (False, "")
+    if not available:
+        st.caption(f"Counting dead units needs test pictures of {dataset or 'its dataset'}, which are not on this "
+                   f"computer{f' ({where})' if where else ''}.")
+        return None
+    return _dead_units(run.run_id, run.model_path.stat().st_mtime, dataset, count, trained_model(run))
+
+
 def is_playing(key: str) -> bool:
     """Whether the scrubber `key` is playing (pages leave out what need not redraw at every step)."""
     return bool(st.session_state.get(f"{key}_playing"))
