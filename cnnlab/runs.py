@@ -102,13 +102,25 @@ class Run:
         return len(self.history)
 
     @property
+    def imported(self) -> bool:
+        """A network trained elsewhere and uploaded: it has no training settings or curves here."""
+        return bool(self.config.get("imported"))
+
+    @property
+    def trained_for(self) -> str:
+        """How long it trained, in words: "3 epochs", "1 epoch", or "trained elsewhere" (imported)."""
+        if self.imported:
+            return "trained elsewhere"
+        return f"{self.epochs_done} epoch{'s' if self.epochs_done != 1 else ''}"
+
+    @property
     def title(self) -> str:
         """Short label for menus and chart legends, e.g. 'lenet5 on mnist-sample, lr 0.001 (#3f2a)'."""
         if self.status == DAMAGED and not self.config:  # its settings could not be read
             return f"damaged run {self.run_id}"
 
         c = self.config
-        if c.get("imported"):  # trained elsewhere: no learning rate or batch size to tell
+        if self.imported:  # trained elsewhere: no learning rate or batch size to tell
             return f"{c.get('source_file', 'model')} (imported) on {c.get('dataset', '?')} (#{self.run_id[-4:]})"
         return (f"{c.get('architecture', '?')} on {c.get('dataset', '?')}, "
                 f"lr {c.get('learning_rate', '?')}, batch {c.get('batch_size', '?')} (#{self.run_id[-4:]})")

@@ -184,3 +184,15 @@ def test_the_pages_use_an_imported_run_like_any_other(files, page):
     shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info])
     assert ("logits.keras (imported) on mnist-sample" in shown if page != "pages/runs.py" else
             "Imported from logits.keras" in shown)
+
+
+def test_an_imported_run_says_it_was_trained_elsewhere_not_none_or_0_epochs(files):
+    from support import open_app_page
+
+    run = import_model(files["logits"])
+    at = open_app_page("pages/classify.py", "import-elsewhere", run_id=run.run_id)
+    shown = " ".join(str(e.value) for e in at.markdown)
+    assert "trained elsewhere" in shown and "0 epoch" not in shown
+    at = open_app_page("pages/runs.py", "import-elsewhere-runs", run_id=run.run_id)
+    row = next(r for r in at.dataframe[0].value.to_dict("records") if r["run"].startswith(f"#{run.run_id[-4:]}"))
+    assert row["optimizer"] == "(trained elsewhere)" and row["epochs"] == "-"

@@ -135,7 +135,7 @@ def test_08_lesson3_overfitting(lab):
     start_lesson(lab, "3. Overfitting")
     lab.goto("Train")
     split = lab.widget("validation_split_input").get_by_role("slider")
-    lab.check(split.get_attribute("aria-disabled") == "true", "the validation split is not locked", "locked")
+    lab.check(split.is_disabled(), "the validation split is not locked", "locked")
     train_here(lab, timeout=900)
     lab.shot("overfitted")
     back_to_lesson(lab)
@@ -154,7 +154,7 @@ def test_08_lesson3_overfitting(lab):
     shift.press("ArrowRight")
     shift.press("ArrowRight")
     lab.wait_idle()
-    lab.check(shift.get_attribute("aria-valuenow") == "10", "random shifts did not move to 10%", "shift")
+    lab.check(shift.input_value() == "10", f"random shifts did not move to 10% ({shift.input_value()})", "shift")
     lab.type_number("epochs_input", 6)
     train_here(lab, timeout=900)
     back_to_lesson(lab)
@@ -169,7 +169,7 @@ def test_08_lesson4_learning_rate(lab):
     lab.open("Home")
     start_lesson(lab, "4. The learning rate")
     lab.goto("Train")
-    lab.check(lab.widget("learning_rate_input").locator("input").input_value() == "1e-05",
+    lab.check(float(lab.widget("learning_rate_input").locator("input").input_value()) == 1e-5,
               "the step did not set the learning rate to 0.00001", "lr")
     train_here(lab)
     back_to_lesson(lab)
@@ -208,7 +208,7 @@ def draw(lab, stroke, what: str) -> str:
     canvas.scroll_into_view_if_needed()
     box = lab.page.locator(".st-key-canvas canvas").last.bounding_box()
     lab.draw(box, stroke)
-    verdict = lab.wait_until(_verdict, f"an answer after drawing {what}", timeout=60)
+    verdict = lab.wait_until(lambda: _verdict(lab), f"an answer after drawing {what}", timeout=60)
     lab.wait_idle()
     return verdict
 
