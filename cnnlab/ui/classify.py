@@ -26,6 +26,7 @@ INK, PAPER = "#FFFFFF", "#000000"  # white on black, like MNIST (the canvas's ow
 PHOTO_INK, PHOTO_PAPER = "#8B4513", "#87CEEB"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 OTHER_BARS = "#c7c7c7"
+STEPS_PER_ROW = 5  # the preparation steps, side by side
 
 # The steps of each pipeline (cnnlab.preprocess) that can be switched off, in order, and their switches' names.
 SWITCHABLE = {"digit": ("grayscale", "paper", "invert", "contrast", "crop", "fit", "centre"),
@@ -197,8 +198,14 @@ def step_switches(style: str, channels: int) -> dict:
 
 
 def show_steps(prepared: Prepared) -> None:
-    """Each step's picture (enlarged crisply, at its own shape), title and caption, in a row."""
-    for step, column in zip(prepared.steps, st.columns(len(prepared.steps))):
+    """Each step's picture (enlarged crisply, at its own shape), title and caption, in rows of at most
+    STEPS_PER_ROW: nine steps side by side left ~110 px a column, too narrow for their titles."""
+    steps = prepared.steps
+    rows = -(-len(steps) // STEPS_PER_ROW)
+    per_row = -(-len(steps) // rows)  # balanced: 9 steps as 5 + 4, 6 as 3 + 3
+    columns = [column for start in range(0, len(steps), per_row)
+               for column in st.columns(per_row)[:len(steps[start:start + per_row])]]
+    for step, column in zip(steps, columns):
         with column:
             st.image(_for_display(step.image), width="stretch")
             title = f"**{step.title}**" if step.enabled else f":gray[**{step.title}**]"
