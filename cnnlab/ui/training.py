@@ -27,6 +27,9 @@ from cnnlab.ui.widgets import show_error
 
 POLL_SECONDS = 1.0
 SIDEBAR_POLL_SECONDS = 2.0
+# A training waiting its turn changes only when the queue moves: with 30 students waiting, a redraw
+# every second each was most of what the web server did (bench/classroom.py).
+QUEUED_POLL_SECONDS = 5.0
 
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 COMMON_LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
@@ -171,14 +174,17 @@ def sidebar_job_line() -> None:
     if job.done:
         _sidebar_line(job, False)
     else:
-        st.fragment(run_every=SIDEBAR_POLL_SECONDS)(_sidebar_line)(job, True)
+        queued = job.status == "queued"
+        st.fragment(run_every=QUEUED_POLL_SECONDS if queued else SIDEBAR_POLL_SECONDS)(_sidebar_line)(job, True, queued)
 
 
-def _sidebar_line(job: TrainingJob, polling: bool) -> None:
+def _sidebar_line(job: TrainingJob, polling: bool, queued: bool = False) -> None:
     st.markdown(f":material/model_training: {job.view().summary()}")
     if polling and job.done:
         adopt_finished_run(job)
         st.rerun(scope="app")
+    elif queued and job.status != "queued":
+        st.rerun(scope="app")  # its turn came: redraw at the faster pace of a running training
 
 
 def continue_button(run: Run) -> None:
@@ -208,12 +214,17 @@ def job_panel(job: TrainingJob, num_classes: int) -> None:
     """The job's live view. While it is active: a fragment that redraws every second."""
     if job.done:
         _job_view(job, num_classes, polling=False)
+    elif job.status == "queued":
+        st.fragment(run_every=QUEUED_POLL_SECONDS)(_job_view)(job, num_classes, polling=True, queued=True)
     else:
         st.fragment(run_every=POLL_SECONDS)(_job_view)(job, num_classes, polling=True)
 
 
-def _job_view(job: TrainingJob, num_classes: int, polling: bool) -> None:
+def _job_view(job: TrainingJob, num_classes: int, polling: bool, queued: bool = False) -> None:
     view = job.view()
+    if queued and view.status != "queued":
+        # Its turn came: one whole-page rerun draws this panel again, polling at a running training's pace.
+        st.rerun(scope="app")
     run_view(view, num_classes, max_parallel=job_registry().max_parallel)
     if polling and view.done:
         # The job ended since the page was drawn: one whole-page rerun shows the result with the
