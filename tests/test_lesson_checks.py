@@ -106,7 +106,7 @@ def test_a_drawing_check_needs_the_label_with_enough_probability():
     assert not passes(check, drawings=[seven(0.6)])
     result = evaluate(validate_check(check), Evidence([], [seven(0.6)]))
     assert "60.0%" in result.message and "at least 80.0%" in result.message
-    assert "classify a drawing of 7" in evaluate(validate_check(check), Evidence()).message
+    assert "Classify a drawing of 7" in evaluate(validate_check(check), Evidence()).message
 
 
 def test_a_drawing_check_can_ask_for_steps_switched_off_and_a_low_probability():

@@ -241,7 +241,7 @@ def check_run(check: dict, evidence: Evidence) -> CheckResult:
             return CheckResult(True, f"Run #{run.run_id[-4:]} does it.")
     # The run closest to passing (fewest unmet conditions; the newest among those) says what is left.
     run, missing = min(shortfalls, key=lambda pair: (len(pair[1]), -pair[0].created))
-    return CheckResult(False, f"Not yet: your closest run (#{run.run_id[-4:]}) has " + "; ".join(missing) + ".")
+    return CheckResult(False, f"Your closest run (#{run.run_id[-4:]}) has " + "; ".join(missing) + ".")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,22 +264,22 @@ def check_drawing(check: dict, evidence: Evidence) -> CheckResult:
     wanted = (f"at least {_percent(low)}" if low > 0 else "") + (" and " if low > 0 and high < 1 else "") \
         + (f"at most {_percent(high)}" if high < 1 else "")
     if best is None:
-        return CheckResult(False, f"Not yet: classify a drawing of {label}{steps} on the Classify page.")
-    return CheckResult(False, f"Not yet: the network needs to give {label} {wanted}{steps}; your closest "
+        return CheckResult(False, f"Classify a drawing of {label}{steps} on the Classify page.")
+    return CheckResult(False, f"The network needs to give {label} {wanted}{steps}; your closest "
                               f"drawing got {_percent(best)}.")
 
 
 def check_choice(check: dict, answer: Any) -> CheckResult:
     options = check["options"]
     if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(options):
-        return CheckResult(False, "Not yet: pick an answer.")
+        return CheckResult(False, "Pick an answer.")
     option = options[answer]
     return CheckResult(option.get("correct") is True, option["feedback"])
 
 
 def check_number(check: dict, answer: Any) -> CheckResult:
     if answer is None or isinstance(answer, bool):
-        return CheckResult(False, "Not yet: type a number.")
+        return CheckResult(False, "Type a number.")
     try:
         value = float(answer)
     except (TypeError, ValueError):

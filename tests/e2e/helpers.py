@@ -379,20 +379,26 @@ class Lab:
 RUN_TITLE = re.compile(r"\S+ on \S+, lr [\d.e-]+, batch \d+ \(#[0-9a-z]{4}\)")
 
 
-def training_problem(lab: Lab) -> str | None:
-    """What the page says went wrong with this lab's training (failed, diverged), or None."""
+def last_training_line(lab: Lab) -> str | None:
+    line = re.search(r"Last training: [^\n]*", lab.sidebar_text())
+    return line[0] if line else None
+
+
+def training_problem(lab: Lab, stale: str | None = None) -> str | None:
+    """What the page says went wrong with this lab's training (failed, diverged), or None.
+    `stale`: the sidebar's line about the lab's previous training, which is not this one's problem."""
     line = re.search(r"Last training: (failed|diverged)[^\n]*", lab.sidebar_text())
-    if line is None:
+    if line is None or line[0] == stale:
         return None
     boxes = lab.page.locator(ERROR_BOX).all_inner_texts()
     return f"{line[0]!r}; the page says: {' | '.join(boxes)[:700]!r}" if boxes else repr(line[0])
 
 
 def until_trained(lab: Lab, condition: Callable[[], object], what: str | Callable[[], str],
-                  timeout: float) -> object:
+                  timeout: float, stale: str | None = None) -> object:
     """`lab.wait_until`, but failing at once (with the page's message) if the training fails."""
     def check():
-        problem = training_problem(lab)
+        problem = training_problem(lab, stale)
         if problem:
             said = what() if callable(what) else what
             lab.fail(f"while waiting for {said}, the training ended badly: {problem}", "training-failed")
@@ -408,10 +414,11 @@ def press_train(lab: Lab, epochs: int | None = None, batch_size: int | None = No
     if batch_size is not None:
         lab.select("batch_size_input", re.compile(rf"^{batch_size}$"))
     lab.wait_until(lambda: lab.button_enabled("train_button"), "the Train button is enabled", timeout=10)
+    before = last_training_line(lab)  # until the new job shows, the sidebar still tells of the last one
     lab.click("train_button", idle=False)
     # The job has begun when Stop is on (or, for a very short one, when it has already ended).
     until_trained(lab, lambda: lab.button_enabled("stop_button") or lab.metric("Test accuracy"),
-                  "the training to start (Stop enabled) after pressing Train", timeout=30)
+                  "the training to start (Stop enabled) after pressing Train", timeout=30, stale=before)
     found = lab.wait_until(lambda: RUN_TITLE.search(lab.text()), "the run's title on the Train page", timeout=10)
     return found[0]
 
