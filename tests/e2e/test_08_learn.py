@@ -209,3 +209,49 @@ def test_08_learn_with_a_trained_network_at_1920(lab):
         lab.assert_healthy(f"{page}-1920")
     lab.goto("Flatten and dense", timeout=120)
     lab.check("13 x 13 x 28 → Flatten → 4,732 numbers" in lab.text(), "the network's last maps are not 13x13x28")
+
+
+def test_08_learn_pooling_activation_dense_softmax_augmentation_with_the_keyboard_alone(lab):
+    """The five explorers the test above leaves out, each changed with Tab, arrows, typing and Enter."""
+    patient(lab)
+    lab.open("Home")
+    view = picture()
+
+    lab.goto("Pooling")  # max -> average with an arrow key in the radio group
+    lab.tab_to("learn_pool_kind", 'input[type="radio"]')
+    lab.page.keyboard.press("ArrowRight")
+    lab.wait_until(lambda: "They are identical" in lab.text(), "average pooling chosen with an arrow key")
+    lab.shot("keyboard-pooling")
+
+    lab.goto("Activation")  # ReLU -> Leaky ReLU -> tanh
+    before = convolve(view, HAND_MADE_KERNELS["Sobel x"].array, padding="same").map()
+    lab.tab_to("learn_act_function", 'input[type="radio"]')
+    lab.page.keyboard.press("ArrowRight")
+    lab.page.keyboard.press("ArrowRight")
+    lab.wait_until(lambda: f"after: {np.tanh(before).min():.3f} to {np.tanh(before).max():.3f}" in lab.text(),
+                   "tanh chosen with two arrow keys")
+    lab.shot("keyboard-activation")
+
+    lab.goto("Flatten and dense")  # the strip's number 0 -> 5
+    origin = re.compile(r"Number (\d+) of the strip is")
+    lab.tab_to("learn_dense_index", 'input[type="range"]')
+    for _ in range(5):
+        lab.page.keyboard.press("ArrowRight")
+    lab.wait_until(lambda: (m := origin.search(lab.text())) and int(m[1]) == 5, "number 5 after five right arrows")
+    lab.shot("keyboard-flatten")
+
+    lab.goto("Softmax and loss")  # the true class typed into its menu
+    lab.tab_to("learn_softmax_true_None_10", "input")
+    lab.page.keyboard.type("8")
+    lab.page.keyboard.press("Enter")
+    scores = np.array([1.0, -2.0, 0.5, 3.0, -1.0, 0.0, -0.5, 2.0, -3.0, 1.5])
+    expected = f"{cross_entropy(softmax(scores), 8):.3f}"
+    lab.wait_until(lambda: lab.metric("Cross-entropy loss") == expected, f"the loss {expected} for true class 8")
+    lab.shot("keyboard-softmax")
+
+    lab.goto("Augmentation")  # the next epoch's pictures with Enter
+    lab.tab_to("learn_aug_next", "button")
+    lab.page.keyboard.press("Enter")
+    lab.wait_until(lambda: "Epoch 4: what the network sees" in lab.text(), "epoch 4 after Enter on Next epoch")
+    lab.shot("keyboard-augmentation")
+    lab.assert_healthy("keyboard-five")

@@ -156,7 +156,11 @@ def test_08_lesson3_overfitting(lab):
     lab.wait_idle()
     lab.check(shift.input_value() == "10", f"random shifts did not move to 10% ({shift.input_value()})", "shift")
     lab.type_number("epochs_input", 6)
-    train_here(lab, timeout=900)
+    lab.shot("cure-set-up")
+    title = train_here(lab, timeout=900)
+    lab.shot("cured")
+    lab.check("Epoch 6 of 6" in lab.text() or "6 of 6" in lab.text(), f"the cure {title} did not train 6 epochs",
+              "cured-epochs")
     back_to_lesson(lab)
     expect(lab, True, "after training with random shifts")
     lab.wait_until(lambda: "Lesson complete: all 3 checks passed." in lab.text(), "the lesson complete")
@@ -203,12 +207,15 @@ SEVEN = [(0.25 + 0.5 * i / 10, 0.2) for i in range(11)] + [(0.75 - 0.3 * i / 16,
 SMALL_SEVEN = [(0.04 + x * 0.22, 0.04 + y * 0.22) for x, y in SEVEN]  # the same, small, in the top-left corner
 
 
-def draw(lab, stroke, what: str) -> str:
+def draw(lab, stroke, what: str, sure: bool = True) -> str:
+    """Draw `stroke`; with `sure`, wait for a prediction ("Not sure" is also what the empty canvas says)."""
     canvas = lab.wait_for(lab.page.locator(".st-key-canvas canvas"), "the drawing canvas")
     canvas.scroll_into_view_if_needed()
     box = lab.page.locator(".st-key-canvas canvas").last.bounding_box()
     lab.draw(box, stroke)
-    verdict = lab.wait_until(lambda: _verdict(lab), f"an answer after drawing {what}", timeout=60)
+    verdict = lab.wait_until(lambda: (v := _verdict(lab)) and (v.startswith("Prediction") or not sure) and v,
+                             lambda: f"a prediction after drawing {what} (the page says {_verdict(lab)!r})",
+                             timeout=60)
     lab.wait_idle()
     return verdict
 
@@ -238,7 +245,7 @@ def test_08_lesson5_drawn_digits(lab):
     expect(lab, False, "before switching the steps off")
     lab.goto("Classify")
     lab.click("clear_canvas")
-    draw(lab, SMALL_SEVEN, "a small seven in the corner")
+    draw(lab, SMALL_SEVEN, "a small seven in the corner", sure=False)
     for step in ("crop", "fit", "centre"):
         switch_off(lab, step)
     lab.shot("off-centre")
