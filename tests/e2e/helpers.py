@@ -414,13 +414,23 @@ def press_train(lab: Lab, epochs: int | None = None, batch_size: int | None = No
     if batch_size is not None:
         lab.select("batch_size_input", re.compile(rf"^{batch_size}$"))
     lab.wait_until(lambda: lab.button_enabled("train_button"), "the Train button is enabled", timeout=10)
-    before = last_training_line(lab)  # until the new job shows, the sidebar still tells of the last one
+    # Until the new job shows, the page and the sidebar still tell of the lab's last training (its
+    # title, its test accuracy, Train enabled): wait for the new run's title first.
+    before = last_training_line(lab)
+    old = RUN_TITLE.search(lab.text())
+    old_title = old[0] if old else None
     lab.click("train_button", idle=False)
+
+    def new_title():
+        found = RUN_TITLE.search(lab.text())
+        return found[0] if found and found[0] != old_title else None
+
+    title = until_trained(lab, new_title, "the new run's title on the Train page after pressing Train",
+                          timeout=30, stale=before)
     # The job has begun when Stop is on (or, for a very short one, when it has already ended).
     until_trained(lab, lambda: lab.button_enabled("stop_button") or lab.metric("Test accuracy"),
                   "the training to start (Stop enabled) after pressing Train", timeout=30, stale=before)
-    found = lab.wait_until(lambda: RUN_TITLE.search(lab.text()), "the run's title on the Train page", timeout=10)
-    return found[0]
+    return title
 
 
 def batches_counted(lab: Lab) -> list[float]:
