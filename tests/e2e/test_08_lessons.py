@@ -1,19 +1,13 @@
 """Scenario 8: a scripted student completes the five lessons in the browser: answers questions (a wrong
 answer first, to see the feedback), trains the runs each step asks for, draws digits, and sees every
 check go from "Not yet" to "Passed" only once its condition holds."""
-import os
 import re
-
-import pytest
 
 from .helpers import press_train, wait_training_ended
 from .test_06_classify import _verdict
 
 STEP_HEADING = re.compile(r"Step (\d+): ")
-# Lessons 2 to 5 train real networks (about five minutes in all on a quiet 2-core laptop, far more on a
-# shared, loaded one): they run when CNNLAB_E2E_LESSONS=1. Lesson 1 (questions only) always runs.
-trains = pytest.mark.skipif(os.environ.get("CNNLAB_E2E_LESSONS") != "1",
-                            reason="trains networks for several minutes: set CNNLAB_E2E_LESSONS=1 to run it")
+# Lessons 2 to 5 train real networks: about six minutes in all on a quiet 2-core machine.
 
 
 def start_lesson(lab, title: str) -> None:
@@ -100,7 +94,6 @@ def test_08_lesson1_convolution(lab):
     lab.assert_healthy("complete")
 
 
-@trains
 def test_08_lesson2_first_cnn(lab):
     lab.open("Home")
     start_lesson(lab, "2. Your first CNN")
@@ -129,7 +122,6 @@ def test_08_lesson2_first_cnn(lab):
     lab.assert_healthy("complete")
 
 
-@trains
 def test_08_lesson3_overfitting(lab):
     lab.open("Home")
     start_lesson(lab, "3. Overfitting")
@@ -168,7 +160,6 @@ def test_08_lesson3_overfitting(lab):
     lab.assert_healthy("complete")
 
 
-@trains
 def test_08_lesson4_learning_rate(lab):
     lab.open("Home")
     start_lesson(lab, "4. The learning rate")
@@ -226,7 +217,6 @@ def switch_off(lab, step: str) -> None:
     lab.wait_idle()
 
 
-@trains
 def test_08_lesson5_drawn_digits(lab):
     lab.open("Home")
     start_lesson(lab, "5. Why drawn digits fail")
