@@ -341,7 +341,7 @@ def _optimizer_code(config) -> str:
 def _trained_config(run: Run):
     from cnnlab.config import TrainConfig
 
-    if run.config.get("imported"):
+    if run.imported:
         raise ExportError(f"Run {run.run_id} was imported from a .keras file: cnnlab does not know how it was "
                           "trained, so there is no training script to export (its model is still downloadable).")
     return TrainConfig.from_json(run.config)
@@ -436,7 +436,7 @@ def export_files(run_id: str) -> dict[str, bytes]:
         raise ExportError(f"Run {run_id} has no trained network yet (it ended before its first epoch): "
                           "there is nothing to export.")
     files: dict[str, bytes] = {MODEL_FILE: run.model_path.read_bytes()}
-    if not run.config.get("imported"):
+    if not run.imported:
         files[SCRIPT_FILE] = training_script(run).encode()
         files[NOTEBOOK_FILE] = (json.dumps(notebook(run), indent=1) + "\n").encode()
         dataset = str(run.config.get("dataset", ""))

@@ -108,10 +108,10 @@ class Run:
 
     @property
     def trained_for(self) -> str:
-        """How long it trained, in words: "3 epochs", "1 epoch", or "trained elsewhere" (imported)."""
+        """How long it trained, in words: "after 3 epochs", "after 1 epoch", or "trained elsewhere"."""
         if self.imported:
             return "trained elsewhere"
-        return f"{self.epochs_done} epoch{'s' if self.epochs_done != 1 else ''}"
+        return f"after {self.epochs_done} epoch{'s' if self.epochs_done != 1 else ''}"
 
     @property
     def title(self) -> str:

@@ -55,8 +55,7 @@ SUBJECT = {"digit": "a digit written large on paper", "fashion": "a piece of clo
 accuracy = f"{run.test_accuracy:.1%} of the test pictures right" if run.test_accuracy is not None \
     else "not tested yet"
 classes = ", ".join(map(str, classifier.classes))
-st.markdown(f":material/neurology: **{run.title}**: {accuracy}"
-            f"{', trained elsewhere' if run.imported else f' after {run.trained_for}'}. "
+st.markdown(f":material/neurology: **{run.title}**: {accuracy}, {run.trained_for}. "
             f"Its {len(classifier.classes)} classes: {classes}.",
             help="Classify uses the current model. To use another trained network, pick its run on the Runs page.")
 

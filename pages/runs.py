@@ -89,7 +89,7 @@ if run.message:
 cols = st.container(key="wrap_run_metrics").columns(4)
 cols[0].metric("Status", run.status)
 cols[1].metric("Epochs done", f"{run.epochs_done} of {run.config.get('epochs')}"
-               if not run.config.get("imported") else "elsewhere")
+               if not run.imported else "elsewhere")
 cols[2].metric("Test accuracy", f"{run.test_accuracy:.1%}" if run.test_accuracy is not None else "–")
 cols[3].metric("Training time", duration(run.seconds))
 if not ui.why_read_only(run):  # only the lab that trained a run may train it on
@@ -104,7 +104,7 @@ if run.history or run.unfinished_epoch:
     if run.history:
         st.markdown("\n".join(f"- {note}" for note in
                                read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
-elif run.config.get("imported"):
+elif run.imported:
     st.caption("Imported: it was trained elsewhere, so there are no curves; its test accuracy was measured "
                "here, on the test pictures of the dataset it was imported for.")
 elif run.status in ACTIVE_STATUSES:

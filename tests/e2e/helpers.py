@@ -387,11 +387,11 @@ def last_training_line(lab: Lab) -> str | None:
 def training_problem(lab: Lab, stale: str | None = None) -> str | None:
     """What the page says went wrong with this lab's training (failed, diverged), or None.
     `stale`: the sidebar's line about the lab's previous training, which is not this one's problem."""
-    line = re.search(r"Last training: (failed|diverged)[^\n]*", lab.sidebar_text())
-    if line is None or line[0] == stale:
+    line = last_training_line(lab)
+    if line is None or line == stale or not line.startswith(("Last training: failed", "Last training: diverged")):
         return None
     boxes = lab.page.locator(ERROR_BOX).all_inner_texts()
-    return f"{line[0]!r}; the page says: {' | '.join(boxes)[:700]!r}" if boxes else repr(line[0])
+    return f"{line!r}; the page says: {' | '.join(boxes)[:700]!r}" if boxes else repr(line)
 
 
 def until_trained(lab: Lab, condition: Callable[[], object], what: str | Callable[[], str],
