@@ -66,6 +66,7 @@ class Lab:
         self.number, self.scenario = (f"{int(found[1]):02d}", found[2]) if found else ("00", node.name)
         self.lab_id: str | None = None  # the app gives each browser its own lab; read from the address
         self.steps = 0
+        self.idle_timeout = 30.0  # seconds wait_idle waits by default; pages with many charts ask for more
         self.script_errors: list[str] = []  # uncaught JavaScript exceptions in the tab
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
 
@@ -127,9 +128,10 @@ class Lab:
                 raise
             return None
 
-    def wait_idle(self, timeout: float = 30, quiet: float = 0.5) -> None:
+    def wait_idle(self, timeout: float | None = None, quiet: float = 0.5) -> None:
         """Wait until the page's script has finished running and stayed finished for `quiet` seconds
         (an action's rerun may start a moment after the click). Not for pages that poll (training)."""
+        timeout = self.idle_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         quiet_since = None
         while True:

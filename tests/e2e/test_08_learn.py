@@ -24,8 +24,9 @@ LEARN_PAGES = ("Convolution", "Pooling", "Activation", "Flatten and dense", "Sof
 def patient(lab) -> None:
     """The Learn pages are the app's first pages with several Plotly charts: the first one in a tab loads
     Plotly's script (megabytes), which on a busy machine keeps the tab busy well past the suite's
-    usual 20 s per action."""
+    usual 20 s per action, and a whole-page redraw of one can take half a minute."""
     lab.page.set_default_timeout(90_000)
+    lab.idle_timeout = 90
 
 
 def picture() -> np.ndarray:
@@ -182,6 +183,7 @@ def test_08_learn_convolution_and_receptive_field_with_the_keyboard_alone(lab):
     lab.page.keyboard.press("Enter")
     lab.wait_until(lambda: "Cell (row 6, column 0) of pool2 sees rows 18–27 and columns 0–9" in lab.text(),
                    "the patch of pool2's cell (6, 0) typed with the keyboard")
+    lab.wait_idle()  # mid-redraw the old chart and the new one are both in the page
     lab.widget("learn_rf_picture").scroll_into_view_if_needed()
     lab.shot("keyboard-receptive-field")
     lab.assert_healthy("keyboard")
