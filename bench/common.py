@@ -56,6 +56,27 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def peak_flops() -> tuple[float, str]:
+    """(floating-point operations per second the CPU could do at most in float32, how that was
+    worked out): cores x clock x operations per cycle per core. A core with AVX-512 does two
+    16-wide fused multiply-adds per cycle (64 operations), with AVX2 and FMA two 8-wide ones (32),
+    else assume 8. The clock is what /proc/cpuinfo says now (a virtual machine often reports the
+    base clock; turbo would make the true peak higher and our fraction of it lower)."""
+    flags, mhz = set(), 0.0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+            elif line.startswith("cpu MHz") and not mhz:
+                mhz = float(line.split(":", 1)[1])
+    except (OSError, ValueError):
+        pass
+    per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 8
+    cores = os.cpu_count() or 1
+    how = f"{cores} cores x {mhz / 1000:.2f} GHz x {per_cycle} float32 operations per cycle"
+    return cores * mhz * 1e6 * per_cycle, how
+
+
 def machine(with_tensorflow: bool = False) -> dict:
     """Where and when the figures were taken."""
     info = {

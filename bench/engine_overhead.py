@@ -122,12 +122,16 @@ def main() -> None:
     if args.quick:
         args.reps = 1
     from cnnlab.datasets import load_dataset
+    from cnnlab.network import multiply_adds
     from cnnlab.precision import training_precision
+    from cnnlab.presets import PRESETS
 
     precision = training_precision()
+    peak, peak_how = common.peak_flops()
     ways = ("plain", "cnnlab") + (("cnnlab-float32",) if precision != "float32" else ())
     result = {"machine": common.machine(with_tensorflow=True), "quick": args.quick, "epochs": EPOCHS,
-              "reps": args.reps, "precision": precision, "ways": ways, "cases": {}}
+              "reps": args.reps, "precision": precision, "ways": ways, "peak_flops": peak,
+              "peak_flops_how": peak_how, "cases": {}}
     rows = []
     for case in args.cases:
         preset, dataset_name, batch_size = CASES[case]
@@ -161,7 +165,11 @@ def main() -> None:
             # The same comparison in CPU seconds per image (whole runs), which shared cores disturb less.
             summary[f"ratio_cpu{suffix}"] = common.median(
                 (p["cpu"] / p["images_trained"]) / (c["cpu"] / c["images_trained"]) for p, c in pairs)
-        summary.update(load_before=load_before, load_after=common.load_average())
+        # Training does about 3 x 2 floating-point operations per multiply-add of the forward pass.
+        flops_per_image = 6 * multiply_adds(PRESETS[preset].layers, dataset.image_shape, dataset.num_classes)
+        for way in ways:
+            summary[f"{way}_peak_fraction"] = summary[f"{way}_epoch{EPOCHS}"] * flops_per_image / peak
+        summary.update(load_before=load_before, load_after=common.load_average(), flops_per_image=flops_per_image)
         result["cases"][case] = {"preset": preset, "dataset": dataset_name, "batch_size": batch_size,
                                  "samples": samples, "summary": summary}
         for way in ways[1:]:
@@ -171,15 +179,17 @@ def main() -> None:
                          f"{summary[f'ratio_first{suffix}']:.2f}",
                          f"{summary[f'plain_epoch{EPOCHS}']:,.0f}", f"{summary[f'{way}_epoch{EPOCHS}']:,.0f}",
                          f"{summary[f'ratio_warm{suffix}']:.2f}", f"{summary[f'ratio_cpu{suffix}']:.2f}",
+                         f"{summary['plain_peak_fraction']:.1%} / {summary[f'{way}_peak_fraction']:.1%}",
                          f"{load_before[0]:.1f} / {summary['load_after'][0]:.1f}"])
     result["load_after"] = common.load_average()
     path = common.write_json("engine_overhead", result)
     print(common.table(["preset", "dataset", "batch", "engine", "plain img/s (1st epoch)", "engine img/s (1st)",
                         "ratio (1st)", "plain img/s (warm)", "engine img/s (warm)", "ratio (warm)", "ratio (CPU s)",
-                        "load 1-min before/after"], rows))
+                        "of peak FLOP/s (plain / engine, warm)", "load 1-min before/after"], rows))
     print(f"\nmedians of {args.reps} alternating repetitions; ratios = median of per-repetition engine/plain "
           f"(images per second; CPU s: plain's CPU seconds per image over the engine's, whole runs of "
-          f"{EPOCHS} epochs). Engine 'cnnlab' trains in {precision}. Raw figures: {path}")
+          f"{EPOCHS} epochs). Engine 'cnnlab' trains in {precision}. Peak FLOP/s: {peak / 1e9:.0f} G ({peak_how}); "
+          f"a training image costs 6 x the network's multiply-adds. Raw figures: {path}")
 
 
 if __name__ == "__main__":

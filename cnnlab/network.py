@@ -209,6 +209,25 @@ def check_stack(layers: Any, input_shape: Any, num_classes: Any) -> ShapeCheck:
     return ShapeCheck(rows, total, None, non_trainable)
 
 
+def multiply_adds(layers: Any, input_shape: Any, num_classes: Any) -> int:
+    """Multiplications (each followed by an addition) the network does to classify one image: a
+    convolution does kernel x kernel x input channels of them for every cell of every output map, a
+    dense layer one per weight; pooling, batch normalization and activations are cheap beside them.
+    Training costs about three times this per image (the forward pass, then two backward ones).
+    0 for an impossible stack."""
+    check = check_stack(layers, input_shape, num_classes)
+    if not check.ok:
+        return 0
+    total = 0
+    specs = [None, *(validate_layer(spec) for spec in layers), None]  # aligned with the rows
+    for before, row, spec in zip(check.rows, check.rows[1:], specs[1:]):
+        if spec is not None and spec["type"] == "conv":
+            total += math.prod(row.output_shape) * spec["kernel"] ** 2 * before.output_shape[2]
+        elif spec is None or spec["type"] == "dense":  # the output layer is dense too
+            total += before.output_shape[0] * row.output_shape[0]
+    return total
+
+
 def output_size_formula(spec: dict, input_size: int) -> str:
     """The textbook size formula with the numbers filled in, for a Conv or pooling layer.
 

@@ -77,6 +77,14 @@ def training_memory_mb() -> int:
     return _int_setting("CNNLAB_TRAINING_MEMORY_MB", 4096, minimum=64)
 
 
+def training_niceness() -> int:
+    """How far below the pages a training process's claim on the CPU is (Unix "nice", 0 to 19):
+    CNNLAB_TRAINING_NICENESS, default 10. A training still gets every cycle the pages leave idle,
+    so it trains at full speed on a quiet server, but when a page asks for the CPU it gets it first;
+    0 treats them alike (a training's threads then take the cores a page needs)."""
+    return min(19, _int_setting("CNNLAB_TRAINING_NICENESS", 10, minimum=0))
+
+
 BACKENDS = ("local", "threads", "ray")
 
 

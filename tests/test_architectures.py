@@ -6,7 +6,7 @@ import pytest
 
 from cnnlab.config import OPTIMIZERS
 from cnnlab.layers import LAYER_TYPES, ArchitectureError, default_layer, describe_layer, validate_layer
-from cnnlab.network import build_model, check_stack, output_size_formula
+from cnnlab.network import build_model, check_stack, multiply_adds, output_size_formula
 from cnnlab.presets import PRESETS
 from cnnlab.settings import CnnlabError
 from cnnlab.training import make_optimizer
@@ -236,3 +236,14 @@ def test_where_to_insert_puts_each_kind_where_it_can_go():
         stack = [dict(layer) for layer in lenet]
         stack.insert(where_to_insert(stack, kind), default_layer(kind))
         assert check_stack(stack, (28, 28, 1), 10).ok, kind
+
+
+def test_multiply_adds_counts_each_convolution_and_dense_weight_use_by_hand():
+    # conv1 28x28x6 outputs, 5x5x1 each; conv2 ('same' on 14x14) 14x14x16, 5x5x6 each; then the dense layers
+    by_hand = 28 * 28 * 6 * 25 + 14 * 14 * 16 * 25 * 6 + 784 * 120 + 120 * 84 + 84 * 10
+    assert multiply_adds(PRESETS["lenet5"].layers, (28, 28, 1), 10) == by_hand == 693_000
+    # a colour picture triples the first convolution's work; strides shrink what follows
+    colour = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "valid",
+               "activation": "relu"}, {"type": "flatten"}]
+    assert multiply_adds(colour, (9, 9, 3), 2) == 4 * 4 * 4 * 9 * 3 + 64 * 2
+    assert multiply_adds([{"type": "dense", "units": 5}], (28, 28, 1), 10) == 0  # impossible: no Flatten

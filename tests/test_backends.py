@@ -128,9 +128,13 @@ def saved_epochs(run_id: str) -> int:
 
 # ---- The local backend: a worker process per training ---------------------------------------
 
-def test_a_worker_process_trains_and_streams_its_events_back():
+def test_a_worker_process_trains_and_streams_its_events_back(monkeypatch):
+    monkeypatch.delenv("CNNLAB_TRAINING_NICENESS", raising=False)
     registry = JobRegistry(ProcessBackend(), max_parallel=1)
     job = registry.submit("lab-a", tiny_config(epochs=2))
+    assert wait_for(lambda: job.status == "running", timeout=120), job.view()
+    # Training, the worker gives way to the pages: CNNLAB_TRAINING_NICENESS (10) below this process.
+    assert os.getpriority(os.PRIO_PROCESS, job.worker_pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
     assert wait_for(lambda: job.done, timeout=120), job.view()
     view = job.view()
     assert view.status == "finished", view.message
@@ -181,3 +185,16 @@ def test_a_backend_that_cannot_be_used_refuses_trainings_with_what_to_do(monkeyp
     monkeypatch.setattr(backends, "_registry", None)
     with pytest.raises(CnnlabError, match="CNNLAB_BACKEND='gpu-farm'"):
         backends.job_registry().submit("lab-a", tiny_config())
+
+
+def test_training_niceness_setting(monkeypatch):
+    from cnnlab.settings import CnnlabError, training_niceness
+
+    monkeypatch.delenv("CNNLAB_TRAINING_NICENESS", raising=False)
+    assert training_niceness() == 10
+    for raw, value in (("0", 0), ("5", 5), ("40", 19), ("-3", 0)):
+        monkeypatch.setenv("CNNLAB_TRAINING_NICENESS", raw)
+        assert training_niceness() == value
+    monkeypatch.setenv("CNNLAB_TRAINING_NICENESS", "low")
+    with pytest.raises(CnnlabError, match="CNNLAB_TRAINING_NICENESS"):
+        training_niceness()

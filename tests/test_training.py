@@ -206,6 +206,21 @@ def test_bfloat16_training_saves_a_float32_model_whose_test_score_is_the_one_rep
     assert failed.status == "failed" and "CNNLAB_PRECISION" in failed.message
 
 
+def test_bfloat16_trains_twenty_times_side_by_side_in_threads_without_a_failure(monkeypatch):
+    """The stress test for the Conv2D dtype mismatch once seen in the app's threads: twenty bfloat16
+    trainings, four at a time in one process (where Keras's state is shared; the app's own trainings
+    run one per worker process), must all finish and all save float32 models."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("CNNLAB_PRECISION", "mixed_bfloat16")
+    configs = [tiny_config(seed=seed, epochs=1, augment_shift=0.1 * (seed % 2)) for seed in range(20)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = list(pool.map(train, configs))
+    assert [(run.status, run.message) for run in done if run.status != "finished"] == []
+    for run in done[::7]:
+        assert {layer.dtype_policy.name for layer in runs.load_model(run.run_id).layers} == {"float32"}
+
+
 def test_extra_callbacks_see_every_epoch_without_changing_the_events():
     import keras
 

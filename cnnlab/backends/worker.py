@@ -66,6 +66,12 @@ def main() -> None:
     events = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     request = json.loads(sys.stdin.readline())
+    from cnnlab.settings import CnnlabError, training_niceness
+
+    try:  # the pages first: see training_niceness (a malformed setting must not cost the training)
+        os.nice(training_niceness())
+    except (CnnlabError, OSError):
+        pass
     stop = threading.Event()
     write_lock = threading.Lock()
 

@@ -1,0 +1,167 @@
+"""Does the app still answer quickly while a training runs?
+
+A student in a real browser (Chromium, driven by the browser suite's helpers) switches pages from
+the sidebar and moves the Convolution explorer's position slider with the arrow keys, first with
+nothing training, then while their own training runs (fast-cnn on MNIST, 3 epochs, started from
+the Train page). Each action is timed from the click or key press to the moment the new page or
+position is fully drawn (its title or "Position N" line shown, nothing stale or loading). Printed:
+p50 / p95 / max per kind of action and phase, and how fast the training went meanwhile.
+
+    .venv/bin/python bench/responsive.py                      # needs MNIST in the data folder
+    .venv/bin/python bench/responsive.py --quick              # the bundled MNIST sample, fewer actions
+    CNNLAB_TRAINING_NICENESS=0 .venv/bin/python bench/responsive.py --tag nice0   # trainings not niced
+
+Actions taken after the training ended are left out of the "while training" figures.
+Raw figures: bench/output/responsive[-TAG].json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import common
+
+sys.path.insert(0, str(common.REPO / "tests"))
+from e2e.helpers import PAGE_TITLES, Lab  # noqa: E402  (the browser suite's person-in-a-browser)
+
+PAGES = ("Data", "Model", "Runs", "Home", "Convolution")  # one round; the slider moves on Convolution
+SLIDER = "learn_conv_position"
+DRAWN = """([title, position]) => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (!main) return false;
+    const titled = !title || [...main.querySelectorAll('h1')].some(h => h.innerText.trim() === title);
+    const placed = !position || main.innerText.includes(`Position ${position} of`);
+    const stale = document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]');
+    const loading = [...main.querySelectorAll('img')].some(img => !img.complete);
+    return titled && placed && !stale && !loading;
+}"""
+
+
+def timed(lab: Lab, act, title: str | None = None, position: int | None = None, timeout: float = 120) -> float:
+    """Seconds from `act()` until the page shows `title` (a page's h1) / `position`, all drawn."""
+    start = time.perf_counter()
+    act()
+    lab.page.wait_for_timeout(50)  # the click's rerun starts a moment later: don't see the old page as drawn
+    lab.page.wait_for_function(DRAWN, arg=[title, position], polling=50, timeout=timeout * 1000)
+    return time.perf_counter() - start
+
+
+def page_link(lab: Lab, page: str):
+    return lab.page.locator('[data-testid="stSidebar"] [data-testid="stSidebarNav"] a').filter(
+        has=lab.page.get_by_text(page, exact=True))
+
+
+def slider_position(lab: Lab) -> int:
+    return int(float(lab.widget(SLIDER).locator('input[type="range"]').first.input_value()))
+
+
+def one_round(lab: Lab, samples: list, phase: str, moves: int) -> None:
+    for page in PAGES:
+        seconds = timed(lab, lambda: page_link(lab, page).click(), PAGE_TITLES[page])
+        samples.append({"phase": phase, "action": "page", "what": page, "seconds": seconds, "at": time.time()})
+    lab.widget(SLIDER).locator('input[type="range"]').first.focus()
+    for _ in range(moves):
+        position = slider_position(lab)
+        key = "ArrowRight" if position < 300 else "ArrowLeft"
+        target = position + (1 if key == "ArrowRight" else -1)
+        seconds = timed(lab, lambda: lab.page.keyboard.press(key), position=target)
+        samples.append({"phase": phase, "action": "slider", "what": str(target), "seconds": seconds,
+                        "at": time.time()})
+
+
+def run_status(runs_dir: Path) -> tuple[str | None, float | None]:
+    """(status, the time run.json was last written) of the one run in the runs folder."""
+    for path in runs_dir.glob("*/run.json"):
+        try:
+            return json.loads(path.read_text()).get("status"), path.stat().st_mtime
+        except (OSError, ValueError):
+            return None, None
+    return None, None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds with nothing training (default 3)")
+    parser.add_argument("--moves", type=int, default=3, help="slider moves per round (default 3)")
+    parser.add_argument("--tag", default="", help="suffix of the output file name")
+    args = common.arguments(parser, "the bundled MNIST sample, 1 round before training", cut_data=False)
+    from playwright.sync_api import sync_playwright
+
+    from cnnlab.launcher import CHROMIUM_FLAGS, answers, free_port, start_app, stop_app
+    from cnnlab.settings import training_niceness
+
+    dataset, epochs = ("mnist-sample", 8) if args.quick else ("mnist", 3)
+    rounds = 1 if args.quick else args.rounds
+    runs_dir = Path(tempfile.mkdtemp(prefix="cnnlab-responsive-runs-"))
+    env = dict(os.environ, CNNLAB_RUNS_DIR=str(runs_dir), CNNLAB_OFFLINE="1",
+               CNNLAB_LABS_DIR=str(runs_dir.parent / (runs_dir.name + "-labs")))
+    port = free_port()
+    process = start_app(port, env, watch_files=False)
+    url = f"http://localhost:{port}"
+    samples: list[dict] = []
+    load_before = common.load_average()
+    try:
+        if not answers(url, time.perf_counter() + 120, process):
+            raise SystemExit("the app did not start")
+        with sync_playwright() as playwright:
+            chromium = os.environ.get("CNNLAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.set_default_timeout(120_000)
+            lab = Lab(page, url, SimpleNamespace(name="test_90_responsive"))
+            setup = f"dataset={dataset}&arch=fast-cnn&epochs={epochs}"  # a teacher link: a fresh lab, set up
+            lab.page.goto(f"{url}/train?{setup}", wait_until="domcontentloaded")
+            lab.page.wait_for_function(DRAWN, arg=["Train", None], polling=100, timeout=120_000)
+            for _ in range(rounds):  # warm: every page drawn once, Plotly's script loaded
+                one_round(lab, samples, "warm-up" if not samples else "idle", args.moves)
+            for _ in range(rounds):
+                one_round(lab, samples, "idle", args.moves)
+            timed(lab, lambda: page_link(lab, "Train").click(), "Train")
+            lab.click("train_button", idle=False)
+            common.say(f"training fast-cnn on {dataset}, {epochs} epochs; switching pages meanwhile")
+            while run_status(runs_dir)[0] in (None, "running", "queued"):
+                one_round(lab, samples, "training", args.moves)
+                common.say(f"  {sum(s['phase'] == 'training' for s in samples)} actions while training")
+                if len(samples) > 2000:
+                    break
+            deadline = time.time() + 600
+            while run_status(runs_dir)[0] in (None, "running", "queued") and time.time() < deadline:
+                time.sleep(1)
+            browser.close()
+    finally:
+        stop_app(process)
+    status, ended = run_status(runs_dir)
+    run = next((json.loads(p.read_text()) for p in runs_dir.glob("*/run.json")), {})
+    shutil.rmtree(runs_dir, ignore_errors=True)
+    during = [s for s in samples if s["phase"] == "training" and (ended is None or s["at"] <= ended)]
+    rows = []
+    figures = {}
+    for phase, chosen in (("idle", [s for s in samples if s["phase"] == "idle"]), ("training", during)):
+        for action in ("page", "slider"):
+            seconds = sorted(s["seconds"] for s in chosen if s["action"] == action)
+            if not seconds:
+                continue
+            p50, p95 = common.percentile(seconds, 50), common.percentile(seconds, 95)
+            figures[f"{phase}-{action}"] = {"n": len(seconds), "p50": p50, "p95": p95, "max": seconds[-1]}
+            rows.append([phase, "switch page" if action == "page" else "move the slider", len(seconds),
+                         f"{p50:.2f}", f"{p95:.2f}", f"{seconds[-1]:.2f}"])
+    history = run.get("history", [])
+    result = {"machine": common.machine(), "quick": args.quick, "dataset": dataset, "epochs": epochs,
+              "niceness": training_niceness(), "training_status": status, "training_history": history,
+              "figures": figures, "samples": samples, "load_before": load_before, "load_after": common.load_average()}
+    path = common.write_json("responsive" + (f"-{args.tag}" if args.tag else ""), result)
+    print(common.table(["phase", "action", "n", "p50 s", "p95 s", "max s"], rows))
+    speed = [round(h.get("images_per_second") or 0) for h in history]
+    print(f"\ntraining: {status}, images/s per epoch {speed}, niceness {training_niceness()}; "
+          f"load {load_before[0]:.1f} before, {result['load_after'][0]:.1f} after. Raw figures: {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
