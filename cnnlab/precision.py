@@ -23,13 +23,15 @@ def training_precision() -> str:
     bfloat16 keeps float32's range with fewer digits; Keras keeps the weights in float32 and
     computes in bfloat16. On a CPU with AMX units that makes training 1.1-1.8x faster per CPU
     second, more for wider convolutions, with the same accuracy within run-to-run noise (measured:
-    bench/RESULTS.md); anywhere else bfloat16 would be emulated and slower, so "auto" uses it only
-    there (and never with a GPU, which cnnlab leaves as Keras sets it up). The saved model is always
-    float32. CNNLAB_PRECISION=auto (or mixed_bfloat16) turns it on; float32 is the default because
-    in the app, where several threads build models, a bfloat16 training failed at random with a
-    dtype mismatch in Conv2D (2 of 9 browser-test runs) that we have not yet explained.
+    bench/RESULTS.md); anywhere else bfloat16 would be emulated and slower, so "auto", the default,
+    uses it only there (and never with a GPU, which cnnlab leaves as Keras sets it up). The saved
+    model is always float32. CNNLAB_PRECISION=float32 or mixed_bfloat16 forces one.
+
+    The twin that trains in bfloat16 gets its number format layer by layer (`with_precision`),
+    never through Keras's global policy, and each of the app's trainings runs in a process of its
+    own; twenty bfloat16 trainings four at a time in one process pass (tests/test_training.py).
     """
-    choice = os.environ.get("CNNLAB_PRECISION", "float32").strip().lower() or "float32"
+    choice = os.environ.get("CNNLAB_PRECISION", "auto").strip().lower() or "auto"
     if choice in ("float32", "mixed_bfloat16"):
         return choice
     if choice != "auto":

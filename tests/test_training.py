@@ -206,6 +206,18 @@ def test_bfloat16_training_saves_a_float32_model_whose_test_score_is_the_one_rep
     assert failed.status == "failed" and "CNNLAB_PRECISION" in failed.message
 
 
+def test_by_default_bfloat16_only_where_the_cpu_multiplies_it_in_hardware(monkeypatch):
+    from cnnlab import precision
+
+    monkeypatch.delenv("CNNLAB_PRECISION")
+    monkeypatch.setattr(precision, "_cpu_has_bfloat16_units", lambda: False)
+    assert precision.training_precision() == "float32"  # emulated bfloat16 would be slower
+    monkeypatch.setattr(precision, "_cpu_has_bfloat16_units", lambda: True)
+    assert precision.training_precision() == "mixed_bfloat16"  # AMX, and this machine has no GPU
+    monkeypatch.setenv("CNNLAB_PRECISION", "float32")
+    assert precision.training_precision() == "float32"
+
+
 def test_bfloat16_trains_twenty_times_side_by_side_in_threads_without_a_failure(monkeypatch):
     """The stress test for the Conv2D dtype mismatch once seen in the app's threads: twenty bfloat16
     trainings, four at a time in one process (where Keras's state is shared; the app's own trainings
