@@ -143,9 +143,9 @@ def main() -> None:
             for way in ways if rep % 2 == 0 else ways[::-1]:
                 gc.collect()
                 clock = common.Stopwatch()
-                precision = "float32" if way == "cnnlab-float32" else "auto"
+                asked = "float32" if way == "cnnlab-float32" else "auto"
                 out = (run_plain(preset, dataset, x_float, batch_size) if way == "plain"
-                       else run_cnnlab(preset, dataset_name, batch_size, precision))
+                       else run_cnnlab(preset, dataset_name, batch_size, asked))
                 out.update(wall=clock.wall, cpu=clock.cpu, load=common.load_average())
                 samples[way].append(out)
                 common.say(f"{case} rep {rep + 1} {way}: " + ", ".join(
