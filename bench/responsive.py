@@ -133,8 +133,7 @@ def main() -> None:
             setup = f"dataset={dataset}&arch=fast-cnn&epochs={epochs}"  # a teacher link: a fresh lab, set up
             lab.page.goto(f"{url}/train?{setup}", wait_until="domcontentloaded")
             lab.page.wait_for_function(SHOWN, arg=["Train", None], polling=100, timeout=120_000)
-            for _ in range(rounds):  # warm: every page drawn once, Plotly's script loaded
-                one_round(lab, samples, "warm-up" if not samples else "idle", args.moves)
+            one_round(lab, samples, "warm-up", args.moves)  # every page drawn once, Plotly's script loaded
             for _ in range(rounds):
                 one_round(lab, samples, "idle", args.moves)
             timed(lab, lambda: page_link(lab, "Train").click(), "Train")
