@@ -46,14 +46,20 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def cpu_model() -> str:
+def cpuinfo() -> dict[str, str]:
+    """The first value of each field of /proc/cpuinfo ("model name", "flags", "cpu MHz"); {} elsewhere."""
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    return fields
+
+
+def cpu_model() -> str:
+    return cpuinfo().get("model name") or platform.processor() or "unknown"
 
 
 def peak_flops() -> tuple[float, str]:
@@ -62,15 +68,12 @@ def peak_flops() -> tuple[float, str]:
     16-wide fused multiply-adds per cycle (64 operations), with AVX2 and FMA two 8-wide ones (32),
     else assume 8. The clock is what /proc/cpuinfo says now (a virtual machine often reports the
     base clock; turbo would make the true peak higher and our fraction of it lower)."""
-    flags, mhz = set(), 0.0
+    info = cpuinfo()
+    flags = set(info.get("flags", "").split())
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-            elif line.startswith("cpu MHz") and not mhz:
-                mhz = float(line.split(":", 1)[1])
-    except (OSError, ValueError):
-        pass
+        mhz = float(info.get("cpu MHz", 0))
+    except ValueError:
+        mhz = 0.0
     per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 8
     cores = os.cpu_count() or 1
     how = f"{cores} cores x {mhz / 1000:.2f} GHz x {per_cycle} float32 operations per cycle"

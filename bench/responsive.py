@@ -19,13 +19,11 @@ Raw figures: bench/output/responsive[-TAG].json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import common
@@ -66,38 +64,38 @@ def timed(lab: Lab, act, title: str | None = None, position: int | None = None,
     return answered, time.perf_counter() - start
 
 
-def page_link(lab: Lab, page: str):
-    return lab.page.locator('[data-testid="stSidebar"] [data-testid="stSidebarNav"] a').filter(
-        has=lab.page.get_by_text(page, exact=True))
-
-
-def slider_position(lab: Lab) -> int:
-    return int(float(lab.widget(SLIDER).locator('input[type="range"]').first.input_value()))
+def slider(lab: Lab):
+    return lab.widget(SLIDER).locator('input[type="range"]').first
 
 
 def one_round(lab: Lab, samples: list, phase: str, moves: int) -> None:
     for page in PAGES:
-        answered, drawn = timed(lab, lambda: page_link(lab, page).click(), PAGE_TITLES[page])
+        answered, drawn = timed(lab, lambda: lab.sidebar_link(page).click(), PAGE_TITLES[page])
         samples.append({"phase": phase, "action": "page", "what": page, "answered": answered, "seconds": drawn,
                         "at": time.time()})
-    lab.widget(SLIDER).locator('input[type="range"]').first.focus()
+    slider(lab).focus()
     for _ in range(moves):
-        position = slider_position(lab)
-        key = "ArrowRight" if position < 300 else "ArrowLeft"
+        position, last = int(float(slider(lab).input_value())), int(float(slider(lab).get_attribute("max")))
+        key = "ArrowRight" if position < last else "ArrowLeft"
         target = position + (1 if key == "ArrowRight" else -1)
         answered, drawn = timed(lab, lambda: lab.page.keyboard.press(key), position=target)
         samples.append({"phase": phase, "action": "slider", "what": str(target), "answered": answered,
                         "seconds": drawn, "at": time.time()})
 
 
-def run_status(runs_dir: Path) -> tuple[str | None, float | None]:
-    """(status, the time run.json was last written) of the one run in the runs folder."""
-    for path in runs_dir.glob("*/run.json"):
-        try:
-            return json.loads(path.read_text()).get("status"), path.stat().st_mtime
-        except (OSError, ValueError):
-            return None, None
-    return None, None
+def the_run():
+    """The one run in this benchmark's runs folder, or None before it is saved."""
+    from cnnlab.runs import list_runs
+
+    found = list_runs()
+    return found[0] if found else None
+
+
+def still_training() -> bool:
+    from cnnlab.runs import ACTIVE_STATUSES
+
+    run = the_run()
+    return run is None or run.status in ACTIVE_STATUSES
 
 
 def main() -> None:
@@ -113,9 +111,9 @@ def main() -> None:
 
     dataset, epochs = ("mnist-sample", 8) if args.quick else ("mnist", 3)
     rounds = 1 if args.quick else args.rounds
-    runs_dir = Path(tempfile.mkdtemp(prefix="cnnlab-responsive-runs-"))
-    env = dict(os.environ, CNNLAB_RUNS_DIR=str(runs_dir), CNNLAB_OFFLINE="1",
-               CNNLAB_LABS_DIR=str(runs_dir.parent / (runs_dir.name + "-labs")))
+    # The app saves runs where this script reads them: CNNLAB_RUNS_DIR (common.arguments: a private
+    # folder unless set), so the only run there is the one this benchmark starts.
+    env = dict(os.environ, CNNLAB_OFFLINE="1", CNNLAB_LABS_DIR=tempfile.mkdtemp(prefix="cnnlab-responsive-labs-"))
     port = free_port()
     process = start_app(port, env, watch_files=False)
     url = f"http://localhost:{port}"
@@ -136,23 +134,24 @@ def main() -> None:
             one_round(lab, samples, "warm-up", args.moves)  # every page drawn once, Plotly's script loaded
             for _ in range(rounds):
                 one_round(lab, samples, "idle", args.moves)
-            timed(lab, lambda: page_link(lab, "Train").click(), "Train")
+            timed(lab, lambda: lab.sidebar_link("Train").click(), "Train")
             lab.click("train_button", idle=False)
             common.say(f"training fast-cnn on {dataset}, {epochs} epochs; switching pages meanwhile")
-            while run_status(runs_dir)[0] in (None, "running", "queued"):
+            while still_training():
                 one_round(lab, samples, "training", args.moves)
                 common.say(f"  {sum(s['phase'] == 'training' for s in samples)} actions while training")
                 if len(samples) > 2000:
                     break
             deadline = time.time() + 600
-            while run_status(runs_dir)[0] in (None, "running", "queued") and time.time() < deadline:
+            while still_training() and time.time() < deadline:
                 time.sleep(1)
             browser.close()
     finally:
         stop_app(process)
-    status, ended = run_status(runs_dir)
-    run = next((json.loads(p.read_text()) for p in runs_dir.glob("*/run.json")), {})
-    shutil.rmtree(runs_dir, ignore_errors=True)
+    run = the_run()
+    status = run.status if run else None
+    # When it ended: run.json is written last as the run ends.
+    ended = (run.path / "run.json").stat().st_mtime if run and not still_training() else None
     during = [s for s in samples if s["phase"] == "training" and (ended is None or s["at"] <= ended)]
     rows = []
     figures = {}
@@ -169,7 +168,7 @@ def main() -> None:
             figures[f"{phase}-{action}"] = figure
             rows.append([phase, "switch page" if action == "page" else "move the slider", len(picked),
                          *(f"{figure[m][q]:.2f}" for m in ("answered", "seconds") for q in ("p50", "p95", "max"))])
-    history = run.get("history", [])
+    history = run.history if run else []
     result = {"machine": common.machine(), "quick": args.quick, "dataset": dataset, "epochs": epochs,
               "niceness": training_niceness(), "training_status": status, "training_history": history,
               "figures": figures, "samples": samples, "load_before": load_before, "load_after": common.load_average()}

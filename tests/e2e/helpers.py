@@ -202,10 +202,13 @@ class Lab:
 
     def goto(self, page: str, timeout: float = 60, idle: bool = True) -> None:
         """Open a page by clicking its link in the sidebar's navigation, as a person would."""
-        link = self.page.locator(f'{SIDEBAR} [data-testid="stSidebarNav"] a').filter(
-            has=self.page.get_by_text(page, exact=True))
-        self.wait_for(link, f"the sidebar link to {page}").click()
+        self.wait_for(self.sidebar_link(page), f"the sidebar link to {page}").click()
         self._wait_for_page(page, timeout, idle)
+
+    def sidebar_link(self, page: str):
+        """The link to `page` (its title in the menu) in the sidebar's navigation."""
+        return self.page.locator(f'{SIDEBAR} [data-testid="stSidebarNav"] a').filter(
+            has=self.page.get_by_text(page, exact=True))
 
     def _wait_for_page(self, page: str, timeout: float, idle: bool = True) -> None:
         heading = self.page.locator(f'{MAIN} h1').filter(has_text=re.compile(rf"^\s*{PAGE_TITLES[page]}\s*$"))
