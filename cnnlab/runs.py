@@ -303,7 +303,8 @@ def check_runs_folder(*, writable: bool = False) -> Path:
 
 def load_run(run_id: str) -> Run:
     folder = runs_dir() / run_id if isinstance(run_id, str) else None
-    if folder is None or not re.fullmatch(RUN_ID_PATTERN, run_id or "") or not folder.is_dir():
+    if (folder is None or not re.fullmatch(RUN_ID_PATTERN, run_id or "") or not folder.is_dir()
+            or _being_created(folder)):
         raise RunNotFound(f"No saved run called {run_id!r} in {runs_dir()}; "
                           "`python -m cnnlab runs` lists the saved runs.")
     run = _read_run(folder)
@@ -327,8 +328,8 @@ def list_runs() -> list[Run]:
     runs = []
     for folder in folders:
         _remove_leftovers(folder)
-        if not (folder / RUN_FILE).exists() and _recently_changed(folder):
-            continue  # a run being created this very moment: its run.json is on its way
+        if _being_created(folder):
+            continue
         runs.append(_read_run(folder))
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
@@ -345,6 +346,11 @@ def check_lab_may_change(run: Run, lab: str | None) -> None:
             "belongs to another lab"
         raise NotYourRun(f"Run #{run.run_id[-4:]} {whose}, so this lab may look at it and compare it, but "
                          "not stop or delete it.")
+
+
+def _being_created(folder: Path) -> bool:
+    """A run folder made this very moment, its run.json still on its way (not yet damaged)."""
+    return not (folder / RUN_FILE).exists() and _recently_changed(folder)
 
 
 def _recently_changed(folder: Path) -> bool:

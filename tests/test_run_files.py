@@ -238,3 +238,16 @@ def test_a_read_only_runs_folder_is_refused_before_training(tmp_path):
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
     assert "cannot be written" in done.stderr and str(folder) in done.stderr
     assert "epoch" not in done.stdout  # refused before training, not after an epoch
+
+
+def test_a_run_folder_made_this_moment_is_not_yet_there_rather_than_damaged():
+    # A worker makes the folder a moment before run.json lands in it; a page (or a test) asking then
+    # must hear "not saved yet", as the run list does, not "damaged, delete it".
+    folder = runs.runs_dir() / "20261201-090000-lenet5-mnist-sample-new1"
+    folder.mkdir(parents=True)
+    assert folder.name not in {run.run_id for run in runs.list_runs()}
+    with pytest.raises(runs.RunNotFound):
+        runs.load_run(folder.name)
+    os.utime(folder, (time.time() - 3600, time.time() - 3600))  # an hour on, still no run.json: damaged
+    with pytest.raises(CnnlabError, match="damaged"):
+        runs.load_run(folder.name)
