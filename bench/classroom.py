@@ -168,11 +168,15 @@ class Student:
                 self.results["cross_talk"].append(f"{self.lab} saw a run with lr {rate} on its Train page")
 
     async def poll_fragments(self) -> None:
-        """What the browser does for `st.fragment(run_every=...)`: ask for the fragment again."""
+        """What the browser does for `st.fragment(run_every=...)`: ask for the fragment again; not
+        while a whole page is on its way (the browser drops a page's timers when it asks for
+        another, and a fragment of the page before would only be refused)."""
         last: dict[str, float] = {}
         while not self.ended:
             now = time.monotonic()
             for fragment, interval in list(self.fragments.items()):
+                if not self.finished.is_set() or fragment not in self.fragments:
+                    break
                 if now - last.get(fragment, 0) >= interval:
                     last[fragment] = now
                     await self.send_rerun(self.page, fragment_id=fragment)
