@@ -92,3 +92,11 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def validated(fig):
+    """Charts are built without Plotly's validation, for speed (cnnlab/charts/style.py): validate
+    one here (Plotly raises on any unknown property or bad value)."""
+    import plotly.graph_objects as go
+
+    return go.Figure(fig.to_dict())

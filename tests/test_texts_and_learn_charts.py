@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
+from support import validated
 
 from cnnlab.charts import learn as charts
 from cnnlab.charts.cells import clicked_customdata
@@ -30,11 +30,6 @@ def test_unknown_texts_and_sections_say_what_exists():
         text("learn/convolution", "Nope")
     with pytest.raises(KeyError, match="not a text name"):
         text("../settings")
-
-
-def validated(fig: go.Figure) -> go.Figure:
-    """The charts skip Plotly's validation for speed: validate them here once."""
-    return go.Figure(fig.to_dict())
 
 
 def test_learn_charts_are_valid_plotly_figures():

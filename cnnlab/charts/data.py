@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnlab.charts.style import TEST, TRAINING, styled
+from cnnlab.charts.style import TEST, TRAINING, figure, look
 
 # The colour each channel of an RGB picture is drawn in (histograms, heatmaps, channel pickers).
 CHANNEL_COLOURS = {"red": "#d62728", "green": "#2ca02c", "blue": "#1f77b4"}
@@ -26,16 +26,16 @@ def class_distribution(dataset) -> go.Figure:
 
     `dataset` needs `classes`, `y_train` and `y_test` (a cnnlab Dataset)."""
     classes = list(dataset.classes)
-    fig = go.Figure()
+    data = []
     for part, labels, colour in (("training", dataset.y_train, TRAINING), ("test", dataset.y_test, TEST)):
         counts = np.bincount(np.asarray(labels, np.int64), minlength=len(classes))[:len(classes)]
         shares = counts / max(1, counts.sum())
-        fig.add_bar(name=f"{part} ({counts.sum():,})", x=classes, y=counts, marker_color=colour,
-                    customdata=shares, hovertemplate="%{x}: %{y:,} pictures (%{customdata:.1%})<extra>" + part
-                    + "</extra>")
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(type="category")  # digit names "0".."9" are labels, not numbers
-    return styled(fig, "Pictures per class", x_title="class", y_title="pictures")
+        data.append(dict(type="bar", name=f"{part} ({counts.sum():,})", x=classes, y=counts, marker=dict(color=colour),
+                         customdata=shares, hovertemplate="%{x}: %{y:,} pictures (%{customdata:.1%})<extra>" + part
+                         + "</extra>"))
+    # Digit names "0".."9" are labels, not numbers: a category axis.
+    return figure(data, look("Pictures per class", x_title="class", y_title="pictures", barmode="group",
+                             xaxis=dict(type="category")))
 
 
 def pixel_histogram(images: np.ndarray, bin_width: int = 8) -> go.Figure:
@@ -47,21 +47,21 @@ def pixel_histogram(images: np.ndarray, bin_width: int = 8) -> go.Figure:
     names = channel_names(images.shape[-1])
     starts = np.arange(0, 256, bin_width)
     ranges = [f"{a}-{min(a + bin_width, 256) - 1}" for a in starts]
-    fig = go.Figure()
+    data = []
     for c, name in enumerate(names):
         counts = np.bincount(images[..., c].reshape(-1).astype(np.int64), minlength=256)[:256]
         percent = 100 * np.add.reduceat(counts, starts) / max(1, counts.sum())
         hover = "values %{customdata}: %{y:.1f}% of the pixels<extra>" + name + "</extra>"
         if len(names) == 1:
-            fig.add_bar(name=name, x=starts + bin_width / 2, y=percent, width=bin_width * 0.9, customdata=ranges,
-                        marker_color=GREY, hovertemplate=hover)
+            data.append(dict(type="bar", name=name, x=starts + bin_width / 2, y=percent, width=bin_width * 0.9,
+                             customdata=ranges, marker=dict(color=GREY), hovertemplate=hover))
         else:
-            fig.add_scatter(name=name, x=starts + bin_width / 2, y=percent, customdata=ranges, mode="lines+markers",
-                            hovertemplate=hover, line=dict(color=CHANNEL_COLOURS.get(name, GREY), width=2))
-    fig.update_layout(showlegend=len(names) > 1)
-    fig.update_xaxes(range=[0, 256], tickvals=[0, 64, 128, 192, 255])
-    return styled(fig, "Pixel brightness", x_title="pixel value (0 = black, 255 = brightest)",
-                  y_title="% of pixels")
+            data.append(dict(type="scatter", name=name, x=starts + bin_width / 2, y=percent, customdata=ranges,
+                             mode="lines+markers", hovertemplate=hover,
+                             line=dict(color=CHANNEL_COLOURS.get(name, GREY), width=2)))
+    return figure(data, look("Pixel brightness", x_title="pixel value (0 = black, 255 = brightest)",
+                             y_title="% of pixels", showlegend=len(names) > 1,
+                             xaxis=dict(range=[0, 256], tickvals=[0, 64, 128, 192, 255])))
 
 
 def heatmap_cell_size(side: int, space: int = 700) -> int:
@@ -88,24 +88,22 @@ def pixel_heatmap(image: np.ndarray, channel: int = 0, show_numbers: bool | None
     if show_numbers is None:
         show_numbers = cell >= 20
     bright = "#ffffff" if name == "grey" else CHANNEL_COLOURS.get(name, "#ffffff")
-    heatmap = go.Heatmap(
-        z=plane.astype(np.int64), zmin=0, zmax=255, colorscale=[[0, "#000000"], [1, bright]],
+    heatmap = dict(
+        type="heatmap", z=plane.astype(np.int64), zmin=0, zmax=255, colorscale=[[0, "#000000"], [1, bright]],
         hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", xgap=1 if cell >= 12 else 0,
         ygap=1 if cell >= 12 else 0,
         colorbar=dict(title=dict(text=name), thickness=12, tickvals=[0, 64, 128, 192, 255]),
     )
     if show_numbers:
         heatmap.update(texttemplate="%{z}", textfont=dict(size=10 if cell >= 24 else 8))
-    fig = go.Figure(heatmap)
-    # Row 0 at the top, as in the picture.
-    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, title_text="row")
-    fig.update_xaxes(showgrid=False, zeroline=False, side="top", title_text="column")
     margin = dict(l=60, r=10, t=60, b=10)
-    fig = styled(fig, None, height=rows * cell + margin["t"] + margin["b"])
-    # Square cells: the figure is sized from the grid (+ room for the axes and the colour bar).
-    fig.update_layout(width=columns * cell + margin["l"] + margin["r"] + 80, margin=margin,
-                      plot_bgcolor="#ffffff")
-    return fig
+    # Square cells: the figure is sized from the grid (+ room for the axes and the colour bar);
+    # row 0 at the top, as in the picture.
+    return figure([heatmap], look(
+        None, rows * cell + margin["t"] + margin["b"], width=columns * cell + margin["l"] + margin["r"] + 80,
+        margin=margin, plot_bgcolor="#ffffff",
+        yaxis=dict(autorange="reversed", showgrid=False, zeroline=False, title=dict(text="row")),
+        xaxis=dict(showgrid=False, zeroline=False, side="top", title=dict(text="column"))))
 
 
 def one_hot_vector(label: int, num_classes: int) -> np.ndarray:
@@ -118,11 +116,8 @@ def one_hot_vector(label: int, num_classes: int) -> np.ndarray:
 def one_hot(label: int, classes: Sequence[str]) -> go.Figure:
     """The one-hot label as bars, one per class: height 1 at the picture's class, 0 elsewhere."""
     vector = one_hot_vector(int(label), len(classes))
-    fig = go.Figure(go.Bar(
-        x=list(classes), y=vector, text=[str(v) for v in vector], textposition="outside",
-        marker_color=[LABEL_COLOUR if v else "#c7c7c7" for v in vector],
-        hovertemplate="%{x}: %{y}<extra></extra>",
-    ))
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(range=[0, 1.35], tickvals=[0, 1])
-    return styled(fig, f"One-hot label: {classes[int(label)]}", height=240, y_title="target")
+    data = [dict(type="bar", x=list(classes), y=vector, text=[str(v) for v in vector], textposition="outside",
+                 marker=dict(color=[LABEL_COLOUR if v else "#c7c7c7" for v in vector]),
+                 hovertemplate="%{x}: %{y}<extra></extra>")]
+    return figure(data, look(f"One-hot label: {classes[int(label)]}", 240, y_title="target",
+                             xaxis=dict(type="category"), yaxis=dict(range=[0, 1.35], tickvals=[0, 1])))

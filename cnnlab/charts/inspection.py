@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnlab.charts.cells import add_cell_markers
-from cnnlab.charts.style import MISTAKE, TEST, styled
+from cnnlab.charts.style import MISTAKE, TEST, figure, look, styled, vline
 
 # Dark (unimportant) to bright yellow (important), readable on black digits and on photos alike.
 HEAT_COLOURS = ("#000004", "#1b0c41", "#4a0c6b", "#781c6d", "#a52c60", "#cf4446", "#ed6925", "#fb9b06",
@@ -73,33 +73,30 @@ def per_class_accuracy_bars(accuracy: np.ndarray, classes: Sequence[str],
     finite = np.where(np.isfinite(accuracy), accuracy, np.inf)
     weakest = int(np.argmin(finite)) if np.isfinite(finite).any() else -1
     colours = [MISTAKE if i == weakest else TEST for i in range(len(labels))]
-    fig = go.Figure(go.Bar(
-        x=np.nan_to_num(accuracy) * 100, y=labels, orientation="h", marker_color=colours,
-        text=[f"{a:.0%}" if np.isfinite(a) else "no images" for a in accuracy], textposition="auto",
-        hovertemplate="%{y}: %{x:.1f}% right<extra></extra>",
-    ))
+    data = [dict(type="bar", x=np.nan_to_num(accuracy) * 100, y=labels, orientation="h", marker=dict(color=colours),
+                 text=[f"{a:.0%}" if np.isfinite(a) else "no images" for a in accuracy], textposition="auto",
+                 hovertemplate="%{y}: %{x:.1f}% right<extra></extra>")]
     title = "Right answers per true class"
+    shapes = []
     if overall is not None:
-        fig.add_vline(x=overall * 100, line_dash="dash", line_color="#555")
+        shapes.append(vline(overall * 100, dict(dash="dash", color="#555")))
         title += f"<br><sup>dashed line: all classes together, {overall:.1%}</sup>"
-    fig.update_yaxes(type="category", autorange="reversed")
-    fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    return styled(fig, title, height=max(360, min(760, 90 + 38 * len(labels))),
-                  x_title="test images of the class classified correctly")
+    return figure(data, look(title, max(360, min(760, 90 + 38 * len(labels))),
+                             x_title="test images of the class classified correctly", shapes=shapes,
+                             yaxis=dict(type="category", autorange="reversed"),
+                             xaxis=dict(range=[0, 100], ticksuffix="%")))
 
 
 def top_predictions_bars(top: Sequence[tuple[str, float]]) -> go.Figure:
     """The network's best guesses for one image (class, probability), surest on top."""
     names = [str(name) for name, _ in top]
     probs = [float(p) * 100 for _, p in top]
-    fig = go.Figure(go.Bar(
-        x=probs, y=names, orientation="h", marker_color=[TEST] + ["#9ab"] * (len(top) - 1),
-        text=[f"{p:.1f}%" for p in probs], textposition="auto",
-        hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
-    ))
-    fig.update_yaxes(type="category", autorange="reversed")
-    fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    return styled(fig, None, height=60 + 36 * len(top), x_title="probability (softmax)")
+    data = [dict(type="bar", x=probs, y=names, orientation="h", marker=dict(color=[TEST] + ["#9ab"] * (len(top) - 1)),
+                 text=[f"{p:.1f}%" for p in probs], textposition="auto",
+                 hovertemplate="%{y}: %{x:.1f}%<extra></extra>")]
+    return figure(data, look(None, 60 + 36 * len(top), x_title="probability (softmax)",
+                             yaxis=dict(type="category", autorange="reversed"),
+                             xaxis=dict(range=[0, 100], ticksuffix="%")))
 
 
 def heat_colours(heat: np.ndarray) -> np.ndarray:

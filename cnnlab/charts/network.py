@@ -4,9 +4,8 @@ from __future__ import annotations
 from typing import Sequence
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from cnnlab.charts.style import MISTAKE, styled
+from cnnlab.charts.style import MISTAKE, axes, figure, grid, look
 
 # One colour per kind of layer, so the same kind looks the same in every network.
 KIND_COLOURS = {"input": "#7f7f7f", "conv": "#1f77b4", "pool": "#ff7f0e", "bn": "#9467bd",
@@ -31,8 +30,8 @@ def shape_flow(rows: Sequence) -> go.Figure:
     Bottom: how many channels (feature maps) it has, or how many numbers a flat layer holds,
     on a log scale so 6 channels and 3,136 numbers both show. A layer with an error gets a red mark.
     """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, subplot_titles=(
-        "Width x height of the output picture", "Channels (feature maps), or numbers in a flat layer"))
+    layout = grid(2, 1, ("Width x height of the output picture", "Channels (feature maps), or numbers in a flat layer"),
+                  shared_xaxes=True, vertical_spacing=0.12)
     labels, sides, side_text, depths, depth_text, colours, problems = [], [], [], [], [], [], []
     for row in rows:
         label = f"{row.index} {row.name}" if row.index else row.name
@@ -48,32 +47,28 @@ def shape_flow(rows: Sequence) -> go.Figure:
         else:
             sides.append(None), side_text.append("")
             depths.append(shape[0]), depth_text.append(f"{shape[0]:,}")
-    hover = "%{x}: %{text}<extra></extra>"
-    fig.add_bar(x=labels, y=sides, text=side_text, textposition="outside", marker_color=colours,
-                hovertemplate=hover, cliponaxis=False, row=1, col=1)
-    fig.add_bar(x=labels, y=depths, text=depth_text, textposition="outside", marker_color=colours,
-                hovertemplate=hover, cliponaxis=False, row=2, col=1)
+    bars = dict(type="bar", x=labels, textposition="outside", marker=dict(color=colours),
+                hovertemplate="%{x}: %{text}<extra></extra>", cliponaxis=False)
+    data = [dict(bars, y=sides, text=side_text, **axes(1, 1, 1)),
+            dict(bars, y=depths, text=depth_text, **axes(2, 1, 1))]
     known = [s for s in sides if s]
-    fig.update_yaxes(range=[0, (max(known) if known else 1) * 1.25], title_text="pixels", row=1, col=1)
-    fig.update_yaxes(type="log", dtick=1, title_text="count", row=2, col=1)  # ticks 1, 10, 100...
-    for label in problems:
-        fig.add_annotation(x=label, y=0.5, yref="y domain", text="✖ impossible", showarrow=False,
-                           font=dict(color=MISTAKE, size=14), row=1, col=1)
-    fig.update_xaxes(type="category", tickangle=-30)
-    fig.update_layout(showlegend=False)
-    return styled(fig, None, height=460)
+    layout["yaxis"].update(range=[0, (max(known) if known else 1) * 1.25], title=dict(text="pixels"))
+    layout["yaxis2"].update(type="log", dtick=1, title=dict(text="count"))  # ticks 1, 10, 100...
+    for axis in ("xaxis", "xaxis2"):
+        layout[axis].update(type="category", tickangle=-30)
+    layout["annotations"] += [dict(x=label, y=0.5, xref="x", yref="y domain", text="✖ impossible", showarrow=False,
+                                   font=dict(color=MISTAKE, size=14)) for label in problems]
+    return figure(data, look(None, 460, showlegend=False, **layout))
 
 
 def parameter_bars(rows: Sequence) -> go.Figure:
     """One bar per layer: how many parameters (learned numbers) it has. Layers without any show 0."""
     shown = [row for row in rows if row.index and not row.error]
-    fig = go.Figure(go.Bar(
-        x=[f"{row.index} {row.name}" for row in shown], y=[row.params for row in shown],
+    data = [dict(
+        type="bar", x=[f"{row.index} {row.name}" for row in shown], y=[row.params for row in shown],
         text=[f"{row.params:,}" for row in shown], textposition="outside", cliponaxis=False,
-        marker_color=[KIND_COLOURS.get(_kind(row.name), "#7f7f7f") for row in shown],
-        hovertemplate="%{x}: %{y:,} parameters<extra></extra>",
-    ))
+        marker=dict(color=[KIND_COLOURS.get(_kind(row.name), "#7f7f7f") for row in shown]),
+        hovertemplate="%{x}: %{y:,} parameters<extra></extra>")]
     top = max((row.params for row in shown), default=0)
-    fig.update_yaxes(range=[0, max(1, top) * 1.2])
-    fig.update_xaxes(type="category", tickangle=-30)
-    return styled(fig, "Parameters per layer", height=360, y_title="parameters")
+    return figure(data, look("Parameters per layer", 360, y_title="parameters",
+                             yaxis=dict(range=[0, max(1, top) * 1.2]), xaxis=dict(type="category", tickangle=-30)))

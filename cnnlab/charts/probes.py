@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnlab.charts.style import styled
+from cnnlab.charts.style import figure, look, vline, vline_label
 
 # Okabe-Ito: told apart by people with any common colour-vision deficiency.
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -30,26 +30,27 @@ def sweep_chart(values: Sequence[float], probs: np.ndarray, classes: Sequence[st
     values where the unchanged picture's class stays on top; the dotted line the slider's value."""
     values, probs = np.asarray(values, dtype=np.float64), np.asarray(probs, dtype=np.float64)
     shown = classes_worth_showing(probs, first)
-    fig = go.Figure()
+    data, shapes, notes = [], [], []
     if recognised is not None:
-        fig.add_vrect(x0=recognised[0], x1=recognised[1], fillcolor="#009E73", opacity=0.12, line_width=0,
-                      layer="below", annotation_text=f"still read as {classes[first]}",
-                      annotation_position="top left", annotation_font_size=12)
+        shapes.append(dict(type="rect", x0=recognised[0], x1=recognised[1], xref="x", y0=0, y1=1, yref="y domain",
+                           fillcolor="#009E73", opacity=0.12, line=dict(width=0), layer="below"))
+        notes.append(vline_label(recognised[0], f"still read as {classes[first]}", "left", "top", font=dict(size=12)))
     for i in range(len(classes)):
         if i in shown:
             continue
-        fig.add_trace(go.Scatter(x=values, y=probs[:, i], mode="lines", line=dict(color=OTHER_CLASSES, width=1),
-                                 name="other classes", legendgroup="other", showlegend=False,
-                                 hovertemplate=f"{classes[i]}: %{{y:.0%}} at %{{x}}<extra></extra>"))
+        data.append(dict(type="scatter", x=values, y=probs[:, i], mode="lines",
+                         line=dict(color=OTHER_CLASSES, width=1), name="other classes", legendgroup="other",
+                         showlegend=False, hovertemplate=f"{classes[i]}: %{{y:.0%}} at %{{x}}<extra></extra>"))
     for rank, i in enumerate(shown):
-        fig.add_trace(go.Scatter(
-            x=values, y=probs[:, i], mode="lines+markers", name=str(classes[i]),
+        data.append(dict(
+            type="scatter", x=values, y=probs[:, i], mode="lines+markers", name=str(classes[i]),
             line=dict(color=CLASS_COLOURS[rank % len(CLASS_COLOURS)], width=3 if i == first else 2,
                       dash="solid" if rank == 0 else ("dash", "dot", "dashdot")[(rank - 1) % 3]),
             marker=dict(size=5), hovertemplate=f"{classes[i]}: %{{y:.0%}} at %{{x}}<extra></extra>"))
-    fig.add_hline(y=threshold, line_dash="dot", line_color="#555555", layer="below")
+    shapes.append(dict(type="line", x0=0, x1=1, xref="x domain", y0=threshold, y1=threshold, yref="y",
+                       line=dict(dash="dot", color="#555555"), layer="below"))
     if current is not None:
-        fig.add_vline(x=current, line_dash="dot", line_color="#333333")
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", fixedrange=True)
-    fig.update_xaxes(fixedrange=True)
-    return styled(fig, None, height=340, x_title=x_title, y_title="probability")
+        shapes.append(vline(current, dict(dash="dot", color="#333333")))
+    return figure(data, look(None, 340, x_title=x_title, y_title="probability", shapes=shapes, annotations=notes,
+                             yaxis=dict(range=[0, 1.05], tickformat=".0%", fixedrange=True),
+                             xaxis=dict(fixedrange=True)))

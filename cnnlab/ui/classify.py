@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from cnnlab.charts.style import TRAINING, VALIDATION, styled
+from cnnlab.charts.style import TRAINING, VALIDATION, figure, look, vline, vline_label
 from cnnlab.imagefiles import ImageError, LoadedImage, read_image
 from cnnlab.images import for_display
 from cnnlab.preprocess import Prepared
@@ -237,14 +237,12 @@ def probability_chart(probabilities: np.ndarray, classes, best: str | None, sure
     probs = np.nan_to_num(np.asarray(probabilities, dtype=np.float64))
     names = [str(c) for c in classes]
     colours = [(TRAINING if sure else VALIDATION) if name == best else OTHER_BARS for name in names]
-    fig = go.Figure(go.Bar(x=probs, y=names, orientation="h", marker_color=colours,
-                           text=[f"{p:.0%}" if p >= 0.005 else "" for p in probs], textposition="outside",
-                           cliponaxis=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-    fig.add_vline(x=threshold, line_dash="dash", line_color="#555555", layer="below",
-                  annotation_text=f"sure from {threshold:.0%}", annotation_position="top",
-                  annotation_font_size=12)
-    fig.update_xaxes(range=[0, 1.08], tickformat=".0%", fixedrange=True)
-    fig.update_yaxes(type="category", autorange="reversed", fixedrange=True)  # first class on top
-    fig = styled(fig, None, height=max(220, 26 * len(names) + 70), x_title="probability (softmax output)")
-    fig.update_layout(margin=dict(t=30), showlegend=False)
-    return fig
+    data = [dict(type="bar", x=probs, y=names, orientation="h", marker=dict(color=colours),
+                 text=[f"{p:.0%}" if p >= 0.005 else "" for p in probs], textposition="outside",
+                 cliponaxis=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>")]
+    return figure(data, look(
+        None, max(220, 26 * len(names) + 70), x_title="probability (softmax output)", margin=dict(t=30),
+        showlegend=False, shapes=[vline(threshold, dict(dash="dash", color="#555555"), layer="below")],
+        annotations=[vline_label(threshold, f"sure from {threshold:.0%}", "center", "bottom", font=dict(size=12))],
+        xaxis=dict(range=[0, 1.08], tickformat=".0%", fixedrange=True),
+        yaxis=dict(type="category", autorange="reversed", fixedrange=True)))  # first class on top
