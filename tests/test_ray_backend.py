@@ -7,6 +7,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from support import wait_for
@@ -60,3 +63,19 @@ def test_the_command_line_trains_on_ray(local_ray, capsys, monkeypatch):
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[0]["epoch"] == 1 and lines[-1]["status"] == "finished"
     assert runs.load_run(lines[-1]["run_id"]).status == "finished"
+
+
+def test_a_private_cluster_outlives_the_thread_that_started_it():
+    # On a class server the first training's thread starts the cluster; it must survive that
+    # thread (it did not: the cluster died with the first training). In a process of its own, as
+    # a dead cluster ends its driver's process.
+    script = (
+        "import threading, time\n"
+        "from cnnlab.backends.ray_backend import connect\n"
+        "starter = threading.Thread(target=connect, args=('local',))\n"
+        "starter.start(); starter.join(); time.sleep(3)\n"
+        "import ray\n"
+        "print('answer', ray.get(ray.remote(lambda: 41 + 1).remote(), timeout=90))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert "answer 42" in result.stdout, result.stderr[-3000:]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -51,8 +52,8 @@ def connect(address: str | None = None):
         try:
             if address == "local":
                 # A private cluster on this machine, on the loopback address only.
-                ray.init(include_dashboard=False, num_cpus=os.cpu_count(), _node_ip_address="127.0.0.1",
-                         **options)
+                _in_lasting_thread(lambda: ray.init(include_dashboard=False, num_cpus=os.cpu_count(),
+                                                    _node_ip_address="127.0.0.1", **options))
             else:
                 ray.init(address=address, **options)
         except Exception as e:  # noqa: BLE001 - Ray raises many kinds; the teacher needs one sentence
@@ -60,6 +61,30 @@ def connect(address: str | None = None):
                               f"({type(e).__name__}: {e}). Check the address (ray://HOST:10001, auto or "
                               "local) and that the cluster is running (`ray status` on its head node).") from None
     return ray
+
+
+def _in_lasting_thread(start) -> None:
+    """Run `start` in a thread that lives as long as the process, and wait for it.
+
+    Ray ties the processes of a private cluster to the *thread* that started them (Linux's
+    parent-death signal follows a thread, not a process): started from a job's thread, as the
+    first training on a class server does, the whole cluster was killed when that training ended,
+    and the web server with it a minute later."""
+    outcome: queue.Queue = queue.Queue()
+
+    def keeper():
+        try:
+            start()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller, raised there
+            outcome.put(e)
+            return
+        outcome.put(None)
+        threading.Event().wait()  # for ever: the cluster lives as long as this thread
+
+    threading.Thread(target=keeper, name="ray-private-cluster", daemon=True).start()
+    error = outcome.get()
+    if error is not None:
+        raise error
 
 
 @functools.cache
