@@ -3,7 +3,7 @@
 Charts are built as plain dicts and turned into figures by `figure`, without Plotly's
 validation: building them through Plotly's objects (`add_trace`, `update_layout`...) took most of
 the web server's time with a class of 30 (the training chart: ~35 ms that way, ~2 ms this way).
-The tests validate every chart once (tests/test_charts.py)."""
+The tests validate every chart once (tests/test_charts_valid.py)."""
 from __future__ import annotations
 
 import copy

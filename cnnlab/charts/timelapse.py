@@ -21,8 +21,8 @@ def loss_with_marker(history: Sequence[dict], epoch: float, label: str, last_epo
                              hovertemplate=f"{name} loss %{{y:.3f}} after epoch %{{x}}<extra></extra>"))
     # The label goes on the side of the line with more room.
     note = vline_label(epoch, label, "left" if epoch < last_epoch * 0.7 else "right", "top")
-    return figure(data, look(None, 320, y_title="loss (lower is better)", shapes=[vline(epoch, dict(color="#333333",
-                                                                                                   width=2))],
-                             annotations=[note], yaxis=dict(rangemode="tozero", fixedrange=True),
+    line = vline(epoch, dict(color="#333333", width=2))
+    return figure(data, look(None, 320, y_title="loss (lower is better)", shapes=[line], annotations=[note],
+                             yaxis=dict(rangemode="tozero", fixedrange=True),
                              xaxis=dict(range=[-0.05 * max(last_epoch, 1), max(last_epoch, 1) * 1.05],
                                         title=dict(text="epoch"), fixedrange=True)))
