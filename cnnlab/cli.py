@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="python -m cnnlab", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("datasets", help="list datasets and whether they are available offline")
     p.add_argument("--json", action="store_true")
@@ -338,7 +338,11 @@ def quiet_tensorflow() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a student trying it out: show what there is, not just "COMMAND is required"
+        parser.print_help(sys.stderr)
+        return 2
     try:
         code = args.func(args) or 0
     except CnnlabError as e:

@@ -38,6 +38,12 @@ def test_summary_prints_the_shape_table(capsys):
     assert "107,786" in out
 
 
+def test_no_command_lists_the_commands(capsys):
+    code, out, err = run_cli(capsys)
+    assert code == 2 and not out
+    assert all(command in err for command in ("datasets", "train", "predict", "export", "lessons"))
+
+
 def test_user_mistakes_are_one_line_on_stderr_and_exit_2(capsys):
     code, out, err = run_cli(capsys, "summary", "--arch", "no-such-net")
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
