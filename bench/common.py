@@ -46,20 +46,10 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def cpuinfo() -> dict[str, str]:
-    """The first value of each field of /proc/cpuinfo ("model name", "flags", "cpu MHz"); {} elsewhere."""
-    fields: dict[str, str] = {}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    return fields
-
-
 def cpu_model() -> str:
-    return cpuinfo().get("model name") or platform.processor() or "unknown"
+    from cnnlab.precision import cpu_info
+
+    return cpu_info().get("model name") or platform.processor() or "unknown"
 
 
 def peak_flops() -> tuple[float, str]:
@@ -68,7 +58,9 @@ def peak_flops() -> tuple[float, str]:
     16-wide fused multiply-adds per cycle (64 operations), with AVX2 and FMA two 8-wide ones (32),
     else assume 8. The clock is what /proc/cpuinfo says now (a virtual machine often reports the
     base clock; turbo would make the true peak higher and our fraction of it lower)."""
-    info = cpuinfo()
+    from cnnlab.precision import cpu_info
+
+    info = cpu_info()
     flags = set(info.get("flags", "").split())
     try:
         mhz = float(info.get("cpu MHz", 0))

@@ -8,13 +8,23 @@ from cnnlab.settings import CnnlabError
 
 
 @functools.lru_cache(maxsize=1)
-def _cpu_has_bfloat16_units() -> bool:
-    """Intel AMX (Sapphire Rapids and later): matrix units that multiply bfloat16 in hardware."""
+def cpu_info() -> dict[str, str]:
+    """The first value of each field of /proc/cpuinfo ("model name", "flags", "cpu MHz"), read once; {}
+    elsewhere. Shared by the precision choice here and the benchmarks (bench/common.py)."""
+    fields: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and " amx_bf16" in line for line in f)
+            for line in f:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
-        return False
+        pass
+    return fields
+
+
+def _cpu_has_bfloat16_units() -> bool:
+    """Intel AMX (Sapphire Rapids and later): matrix units that multiply bfloat16 in hardware."""
+    return "amx_bf16" in cpu_info().get("flags", "").split()
 
 
 def training_precision() -> str:
