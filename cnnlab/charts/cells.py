@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 
 def cell_markers(xs: Sequence, ys: Sequence, customdata, hovertext: Sequence[str] | None, size: int,
@@ -30,11 +29,6 @@ def cell_markers(xs: Sequence, ys: Sequence, customdata, hovertext: Sequence[str
     else:
         trace["hoverinfo"] = "none"
     return trace
-
-
-def add_cell_markers(fig: go.Figure, *args, **kwargs) -> go.Figure:
-    fig.add_trace(go.Scatter(**{k: v for k, v in cell_markers(*args, **kwargs).items() if k != "type"}))
-    return fig
 
 
 def clicked_customdata(event) -> list | None:

@@ -6,13 +6,16 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import make_colorscale, sequential
 
-from cnnlab.charts.cells import add_cell_markers
-from cnnlab.charts.style import MISTAKE, TEST, figure, look, styled, vline
+from cnnlab.charts.cells import cell_markers
+from cnnlab.charts.style import MISTAKE, TEST, figure, look, vline
 
 # Dark (unimportant) to bright yellow (important), readable on black digits and on photos alike.
 HEAT_COLOURS = ("#000004", "#1b0c41", "#4a0c6b", "#781c6d", "#a52c60", "#cf4446", "#ed6925", "#fb9b06",
                 "#f7d13d", "#fcffa4")  # Plotly's "Inferno"
+# ColorBrewer's blues, spelt out: the browser's own "Blues" is another scale.
+BLUES = make_colorscale(sequential.Blues)
 MAX_CELL_TEXT_CLASSES = 15  # beyond this, numbers in every cell are too small to read
 
 
@@ -34,35 +37,36 @@ def confusion_heatmap(matrix: np.ndarray, classes: Sequence[str], accuracy: np.n
     labels = [str(c) for c in classes]
     shares = _row_shares(matrix)
     row_totals = matrix.sum(axis=1)
-    fig = go.Figure(go.Heatmap(
-        z=shares, x=labels, y=labels, zmin=0, zmax=1, colorscale="Blues",
-        text=matrix, texttemplate="%{text}" if n <= MAX_CELL_TEXT_CLASSES else None,
+    heatmap = dict(
+        type="heatmap", z=shares, x=labels, y=labels, zmin=0, zmax=1, colorscale=BLUES, text=matrix,
         textfont=dict(size=13), hoverinfo="skip",
-        colorbar=dict(title=dict(text="share of<br>true class", font=dict(size=12)), tickformat=".0%", thickness=12),
-    ))
+        colorbar=dict(title=dict(text="share of<br>true class", font=dict(size=12)), tickformat=".0%", thickness=12))
+    if n <= MAX_CELL_TEXT_CLASSES:
+        heatmap["texttemplate"] = "%{text}"
     true_idx, pred_idx = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     true_idx, pred_idx = true_idx.ravel(), pred_idx.ravel()
     hover = [f"true: {labels[t]}<br>predicted: {labels[p]}<br>{matrix[t, p]:,} image(s), "
              f"{shares[t, p]:.1%} of the {row_totals[t]:,} test images of class {labels[t]}<br>click to see them"
              for t, p in zip(true_idx, pred_idx)]
-    add_cell_markers(fig, [labels[p] for p in pred_idx], [labels[t] for t in true_idx],
-                     np.stack([true_idx, pred_idx, matrix[true_idx, pred_idx]], axis=1).tolist(), hover,
-                     size=max(8, min(36, 400 // max(n, 1))))
+    cells = cell_markers([labels[p] for p in pred_idx], [labels[t] for t in true_idx],
+                         np.stack([true_idx, pred_idx, matrix[true_idx, pred_idx]], axis=1).tolist(), hover,
+                         size=max(8, min(36, 400 // max(n, 1))))
     # Fixed ranges: the markers would otherwise pad the axes and leave gaps around the cells.
     upright = n * max((len(label) for label in labels), default=1) <= 40  # else the names overlap
-    fig.update_xaxes(type="category", range=[-0.5, n - 0.5], tickangle=0 if upright else -45, showgrid=False)
-    fig.update_yaxes(type="category", range=[n - 0.5, -0.5], showgrid=False)
+    xaxis = dict(type="category", range=[-0.5, n - 0.5], tickangle=0 if upright else -45, showgrid=False)
+    yaxis = dict(type="category", range=[n - 0.5, -0.5], showgrid=False)
     if accuracy is not None:  # row labels carry each class's accuracy
-        fig.update_yaxes(tickmode="array", tickvals=labels,
-                         ticktext=[f"{label} ({acc:.0%})" if np.isfinite(acc) else f"{label} (no images)"
-                                   for label, acc in zip(labels, accuracy)])
+        yaxis.update(tickmode="array", tickvals=labels,
+                     ticktext=[f"{label} ({acc:.0%})" if np.isfinite(acc) else f"{label} (no images)"
+                               for label, acc in zip(labels, accuracy)])
+    shapes = []
     if chosen is not None:
         t, p = chosen
-        fig.add_shape(type="rect", x0=p - 0.5, x1=p + 0.5, y0=t - 0.5, y1=t + 0.5,
-                      line=dict(color=MISTAKE if t != p else TEST, width=3))
-    fig.update_layout(hoverdistance=100, clickmode="event+select")
-    styled(fig, title, height=max(360, min(760, 90 + 38 * n)), x_title="predicted class", y_title="true class")
-    return fig
+        shapes.append(dict(type="rect", x0=p - 0.5, x1=p + 0.5, y0=t - 0.5, y1=t + 0.5,
+                           line=dict(color=MISTAKE if t != p else TEST, width=3)))
+    return figure([heatmap, cells], look(title, max(360, min(760, 90 + 38 * n)), x_title="predicted class",
+                                         y_title="true class", xaxis=xaxis, yaxis=yaxis, shapes=shapes,
+                                         hoverdistance=100, clickmode="event+select"))
 
 
 def per_class_accuracy_bars(accuracy: np.ndarray, classes: Sequence[str],

@@ -30,6 +30,8 @@ def look(title: str | None = None, height: int = 340, x_title: str | None = None
         if text is not None:
             base[axis] = dict(title=dict(text=text))
     for key, value in layout.items():
+        if value == []:
+            continue  # no shapes or notes: left out, as Plotly itself would
         base[key] = {**base[key], **value} if isinstance(base.get(key), dict) and isinstance(value, dict) else value
     return base
 
@@ -72,16 +74,6 @@ def vline_label(x: float, text: str, xanchor: str, yanchor: str, **more) -> dict
     return dict(text=text, x=x, xref="x", y=1, yref="y domain", xanchor=xanchor, yanchor=yanchor, showarrow=False,
                 **more)
 
-
-def styled(fig: go.Figure, title: str | None = None, height: int = 340,
-           x_title: str | None = None, y_title: str | None = None) -> go.Figure:
-    """`look` applied to a figure built through Plotly's objects (axis titles on every axis)."""
-    fig.update_layout(look(title, height))
-    if x_title is not None:
-        fig.update_xaxes(title_text=x_title)
-    if y_title is not None:
-        fig.update_yaxes(title_text=y_title)
-    return fig
 
 # Colour scales safe for colour-blind viewers. Signed values (weights, sums before an activation):
 # blue for negative, white for zero (always the middle, see `zmid`), orange for positive; light
