@@ -17,6 +17,7 @@ what is wrong, so one bad file never hides the other runs; it can be looked at a
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -221,6 +222,13 @@ def _parse_run(folder: Path) -> Run:
                      for key in EPOCH_NUMBERS if key in entry and not fits(entry[key], float | None)]
     if isinstance(data.get("config"), dict):
         problems += wrong_fields(data["config"], TrainConfig, "config's ")
+    # Right kind, impossible value: json writes NaN and Infinity, and a hand edit can write anything.
+    for key, low, high in (("seconds", 0, math.inf), ("created", 0, math.inf), ("test_accuracy", 0, 1),
+                           ("test_loss", 0, math.inf), ("parameters", 0, math.inf)):
+        value = data.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and not (
+                math.isfinite(value) and low <= value <= high):
+            problems.append(f"{key} is {shown(value)}, not a number from {low} to {high if high < math.inf else 'any size'}")
     status = data.get("status")
     if isinstance(status, str) and status not in ACTIVE_STATUSES + FINAL_STATUSES:
         problems.append(f"status {shown(status)} is not one a run can have")

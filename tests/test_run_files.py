@@ -64,6 +64,9 @@ DAMAGED = {  # folder name: (run.json bytes, or None for no run.json; words the 
     "text-epoch": (damaged(history=[{"epoch": "one", "loss": 0.5, "accuracy": 0.8}]), "history"),
     "text-learning-rate": (damaged(config={**TrainConfig().to_json(), "learning_rate": "fast"}), "learning_rate"),
     "unknown-status": (damaged(status="exploded"), "status"),
+    "nan-seconds": (damaged(seconds=float("nan")), "seconds"),  # json writes NaN and reads it back
+    "infinite-seconds": (damaged(seconds=float("inf")), "seconds"),
+    "accuracy-over-one": (damaged(test_accuracy=7.5), "test_accuracy"),
     "truncated": (json.dumps(good_json()).encode()[:60], "not valid JSON"),
     "not-utf8": (b'{"run_id": "\xff\xfe"}', "UTF-8"),
     "empty-folder": (None, "run.json is missing"),

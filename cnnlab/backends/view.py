@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# queued -> loading -> running -> one of the ended statuses. "interrupted" comes only from disk:
+from cnnlab.runs import FINAL_STATUSES
+
+# queued -> loading -> running -> one of the FINAL_STATUSES. "interrupted" comes only from disk:
 # the program that trained the run stopped before the run ended.
-ENDED_STATUSES = ("finished", "stopped", "diverged", "failed", "interrupted")
 
 
 def ordinal(n: int) -> str:
@@ -87,7 +88,7 @@ class JobView:
 
     @property
     def done(self) -> bool:
-        return self.status in ENDED_STATUSES
+        return self.status in FINAL_STATUSES
 
     @property
     def training(self) -> bool:
