@@ -28,12 +28,10 @@ import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,6 +40,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
+from cnnlab import launcher  # noqa: E402
+
 PAGES = ("", "data", "model", "train", "runs")  # url paths of the pages a student wanders through
 BASE_LEARNING_RATE = 0.001
 THINK_SECONDS = (2.0, 5.0)
@@ -49,34 +49,19 @@ PAGE_TIMEOUT = 60.0  # a student looks at a page this long before switching
 FINISHED = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].enum_type.values_by_name
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_app(backend: str, runs_dir: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = launcher.free_port()
     home = Path(tempfile.mkdtemp(prefix="cnnlab-classroom-"))
-    env = dict(os.environ, CNNLAB_BACKEND=backend, CNNLAB_RUNS_DIR=str(runs_dir), HOME=str(home),
+    env = dict(CNNLAB_BACKEND=backend, CNNLAB_RUNS_DIR=str(runs_dir), HOME=str(home),
                CNNLAB_DATA_DIR=str(home / "data"), CNNLAB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
                CNNLAB_MAX_QUEUE="100")
     if backend == "ray":
-        env.setdefault("CNNLAB_RAY_ADDRESS", "local")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=common.REPO, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return process, port
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the app did not start:\n" + log_path.read_text()[-2000:]) from None
-            time.sleep(0.5)
+        env["CNNLAB_RAY_ADDRESS"] = os.environ.get("CNNLAB_RAY_ADDRESS", "local")
+    process = launcher.start_app(port, env, log=open(log_path, "w"), watch_files=False)
+    if not launcher.answers(f"http://127.0.0.1:{port}/_stcore/health", time.perf_counter() + 120, process):
+        launcher.stop_app(process)
+        raise RuntimeError("the app did not start:\n" + log_path.read_text()[-2000:])
+    return process, port
 
 
 def resident_mb(pid: int) -> float:
@@ -271,8 +256,7 @@ def main() -> None:
     try:
         results = asyncio.run(classroom(args.students, port, app.pid, args.minutes))
     finally:
-        app.terminate()
-        app.wait(timeout=30)
+        launcher.stop_app(app)
     statuses = []
     for folder in runs_dir.iterdir():
         try:

@@ -228,7 +228,8 @@ def _parse_run(folder: Path) -> Run:
         value = data.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and not (
                 math.isfinite(value) and low <= value <= high):
-            problems.append(f"{key} is {shown(value)}, not a number from {low} to {high if high < math.inf else 'any size'}")
+            most = high if high < math.inf else "any size"
+            problems.append(f"{key} is {shown(value)}, not a number from {low} to {most}")
     status = data.get("status")
     if isinstance(status, str) and status not in ACTIVE_STATUSES + FINAL_STATUSES:
         problems.append(f"status {shown(status)} is not one a run can have")

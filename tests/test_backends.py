@@ -8,21 +8,13 @@ import threading
 import time
 
 import pytest
-from support import wait_for
+from support import tiny_config, wait_for
 
 from cnnlab import runs
 from cnnlab.backends import JobRegistry, JobView
 from cnnlab.backends.local import ProcessBackend
 from cnnlab.config import TrainConfig
 from cnnlab.settings import CnnlabError
-
-TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
-        {"type": "flatten"}]
-
-
-def tiny_config(**changes) -> TrainConfig:
-    return TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY, batch_size=128,
-                       epochs=1, validation_split=0.1).replace(**changes)
 
 
 class HeldBackend:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from support import TINY_CNN as TINY_STACK
-from support import open_app_page
+from support import open_app_page, page_text
 
 from cnnlab import runs
 from cnnlab.imagefiles import read_image
@@ -88,10 +88,6 @@ def photo_run_folder(tmp_path_factory):
         run.save()
         run.save_model(build_model(TINY_STACK, (32, 32, 3), 10))
     return folder, run.run_id
-
-
-def page_text(at) -> str:
-    return "\n".join(m.value for m in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error])
 
 
 def upload_all(at, files: dict) -> None:

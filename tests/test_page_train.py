@@ -80,11 +80,7 @@ def test_one_epoch_trains_shows_the_chart_and_the_result_and_becomes_the_current
 
 def test_stop_ends_a_running_training():
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at = open_page(lab)
-    at.number_input(key="epochs_input").set_value(50)
-    at.selectbox(key="batch_size_input").set_value(128)
-    at.button(key="train_button").click().run()
-    job = job_registry().latest(lab)
+    at, job = start_training(lab, epochs=50, batch_size=128)
     assert wait_for(lambda: job.view().history, timeout=180), job.view()
     at.run()
     assert "Training: the network is learning" in page_text(at)
@@ -139,11 +135,7 @@ def test_a_training_that_cannot_load_its_data_says_why():
 
 def test_a_diverging_training_says_to_lower_the_learning_rate():
     lab = new_lab(architecture="custom", custom_layers=TINY)
-    at = open_page(lab)
-    at.number_input(key="learning_rate_input").set_value(10.0)
-    at.number_input(key="epochs_input").set_value(1)
-    at.button(key="train_button").click().run()
-    job = job_registry().latest(lab)
+    at, job = start_training(lab, epochs=1, learning_rate=10.0)
     assert wait_for(lambda: job.done, timeout=180), job.view()
     at.run()
     assert job.status == "diverged"

@@ -12,15 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import wait_for
+from support import tiny_config, wait_for
 
 from cnnlab import runs
 from cnnlab.backends import JobRegistry
 from cnnlab.cli import main
-from cnnlab.config import TrainConfig
-
-TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
-        {"type": "flatten"}]
 
 if importlib.util.find_spec("ray") is None:
     if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
@@ -43,8 +39,7 @@ def test_a_training_runs_on_ray_end_to_end_and_is_saved(local_ray):
     from cnnlab.backends.ray_backend import RayBackend
 
     registry = JobRegistry(RayBackend("local"), max_parallel=1)
-    job = registry.submit("lab-a", TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY,
-                                               batch_size=128, epochs=2))
+    job = registry.submit("lab-a", tiny_config(epochs=2))
     assert wait_for(lambda: job.done, timeout=300), job.view()
     view = job.view()
     assert view.status == "finished", view.message

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support import open_app_page, wait_for
+from support import open_app_page, tiny_config, wait_for
 
 from cnnlab import runs
 from cnnlab.backends import JobRegistry, job_registry
@@ -18,13 +18,6 @@ from cnnlab.config import TrainConfig
 from cnnlab.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 2, "padding": "same", "activation": "relu"},
-        {"type": "flatten"}]
-
-
-def tiny_config(**changes) -> TrainConfig:
-    return TrainConfig(dataset="mnist-sample", architecture="custom", layers=TINY, batch_size=128,
-                       epochs=3, validation_split=0.1).replace(**changes)
 
 
 def saved_epochs() -> int:
@@ -68,7 +61,7 @@ def interrupted_run(epochs_done: int = 1, lab: str = "resuming-lab") -> runs.Run
     """A run as it is found after a restart: it trained `epochs_done` of 3 epochs, saved its network,
     and the program that trained it is gone."""
     ended: list[dict] = []
-    run = train(tiny_config(), on_event=lambda e: e["type"] == "epoch" and ended.append(e),
+    run = train(tiny_config(epochs=3), on_event=lambda e: e["type"] == "epoch" and ended.append(e),
                 should_stop=lambda: len(ended) >= epochs_done)
     data = json.loads((run.path / "run.json").read_text())
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
