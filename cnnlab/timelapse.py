@@ -68,8 +68,12 @@ def _write_npz(path: Path, **arrays) -> None:
     write_bytes_atomically(path, buffer.getvalue())
 
 
-def make_recorder(run_path: Path, x_test: np.ndarray, y_test: np.ndarray, num_classes: int, num_batches: int):
-    """A Keras callback that saves snapshots into `run_path/timelapse/` while the model trains."""
+def make_recorder(run_path: Path, x_test: np.ndarray, y_test: np.ndarray, num_classes: int, num_batches: int,
+                  initial_epoch: int = 0):
+    """A Keras callback that saves snapshots into `run_path/timelapse/` while the model trains.
+
+    `initial_epoch` > 0: a run continued after it stopped; its earlier snapshots are kept and the new
+    ones are numbered after them, so the film still starts before training."""
     import keras
 
     folder = Path(run_path) / FOLDER
@@ -113,8 +117,13 @@ def make_recorder(run_path: Path, x_test: np.ndarray, y_test: np.ndarray, num_cl
 
         def on_train_begin(self, logs=None):
             folder.mkdir(parents=True, exist_ok=True)
+            if initial_epoch:
+                self.count = 1 + max((int(p.stem) for p in folder.glob("[0-9][0-9][0-9].npz")), default=-1)
+                if (folder / PROBES_FILE).exists():
+                    return
             _write_npz(folder / PROBES_FILE, pictures=probes, labels=np.asarray(y_test)[chosen])
-            self._snapshot(0.0)
+            if not initial_epoch:
+                self._snapshot(0.0)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch

@@ -366,7 +366,8 @@ def train(config: TrainConfig, on_event: Callable[[Event], None] | None = None,
         if timelapse and not should_stop():  # for Inspect's "Watch it learn"
             from cnnlab.timelapse import make_recorder
 
-            snapshots.append(make_recorder(run.path, dataset.x_test, dataset.y_test, dataset.num_classes, num_batches))
+            snapshots.append(make_recorder(run.path, dataset.x_test, dataset.y_test, dataset.num_classes, num_batches,
+                                           initial_epoch))
         lesson.fit(config, train_data, val_data, should_stop, num_batches, len(train_idx), dataset.num_classes,
                    Chance.of(dataset.y_train[train_idx], dataset.num_classes), [*snapshots, *(callbacks or [])],
                    initial_epoch)

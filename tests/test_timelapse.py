@@ -57,3 +57,17 @@ def test_the_watch_it_learn_tab_plays_back_a_run(trained_run):
     at.button(key="timelapse_play_button").click().run()
     assert not at.exception
     assert "Showing: epoch 1" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_continued_run_keeps_its_first_snapshots_and_adds_the_new_epochs():
+    ended: list[dict] = []
+    config = TrainConfig(dataset="mnist-sample", architecture="custom", layers=STACK, batch_size=64, epochs=2)
+    run = train(config, on_event=lambda e: e["type"] == "epoch" and ended.append(e),
+                should_stop=lambda: len(ended) >= 1)
+    assert run.status == "stopped" and run.epochs_done == 1, run.message
+    before = [s.epoch for s in timelapse.load_timelapse(run.path).snapshots]
+    assert before[0] == 0 and before[-1] == 1.0 and len(before) >= 3
+    run = train(config, run=run, resume=True)
+    assert run.status == "finished", run.message
+    after = [s.epoch for s in timelapse.load_timelapse(run.path).snapshots]
+    assert after == [*before, 2.0]  # the film still starts before training and runs through the new epoch

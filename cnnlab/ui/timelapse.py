@@ -43,22 +43,26 @@ def show_timelapse(run: Run, saved_at: float) -> None:
         st.session_state[FRAME] = labels[-1]  # the slider ends where the film ends
     st.markdown("Snapshots taken while this network trained: before its first step, a few times during the first "
                 "epoch (when it learns fastest) and after every epoch. Press **Play**, or drag the slider.")
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.button("Play", key="timelapse_play_button", icon=":material/play_arrow:", on_click=_play)
-        chosen = st.select_slider("Moment", labels, key=FRAME, label_visibility="collapsed")
+    # While the film plays, a widget cannot move, so a bar in the slider's place shows where it is;
+    # the slider comes back at the last frame when the film ends.
+    controls = st.empty()
     names = [str(run.classes[int(y)]) for y in lapse.labels]
     which = None
     if lapse.snapshots[-1].maps is not None:
         which = st.segmented_control("Feature maps of the probe picture", names, default=names[0],
                                      key="timelapse_probe")
     probe = names.index(which) if which in names else 0
-    slot = st.empty()
     last_epoch = max(lapse.snapshots[-1].epoch, len(run.history))
+    slot = st.empty()
     if playing:
-        for index in range(len(labels)):
+        for index, label in enumerate(labels):
+            controls.progress((index + 1) / len(labels), text=f"Playing: {label} ({index + 1} of {len(labels)})")
             with slot.container():
                 _frame(run, lapse, index, last_epoch, probe, f"play{index}")
             time.sleep(FRAME_SECONDS)
+    with controls.container(horizontal=True, vertical_alignment="bottom"):
+        st.button("Play", key="timelapse_play_button", icon=":material/play_arrow:", on_click=_play)
+        chosen = st.select_slider("Moment", labels, key=FRAME, label_visibility="collapsed")
     with slot.container():
         _frame(run, lapse, labels.index(chosen), last_epoch, probe, "still")
 

@@ -24,9 +24,12 @@ def test_24_timelapse_play(lab):
     lab.shot("timelapse-last")
 
     lab.click("timelapse_play_button", idle=False)
-    seen = []
+    seen, bar = [], []
     def moments():
-        found = SHOWING.search(lab.text())
+        text = lab.text()
+        found = SHOWING.search(text)
+        if found and f"Playing: {found[1]} ({found[2]} of {found[3]})" in text:
+            bar.append(found[1])  # the bar in the slider's place says which moment is showing
         if found and (not seen or seen[-1] != found[1]):
             seen.append(found[1])
             if len(seen) == 2:
@@ -34,6 +37,7 @@ def test_24_timelapse_play(lab):
         return len(seen) >= 3 and seen[-1] == first[1]
     lab.wait_until(moments, lambda: f"the film to play through to {first[1]!r} (seen: {seen})", timeout=60, every=0.1)
     lab.check("before training" in seen, f"the film did not start before training: {seen}", "start")
+    lab.check(len(set(bar)) >= 2, f"while playing, the bar did not follow the moments shown: {bar}", "bar")
     lab.wait_idle(timeout=60)
     lab.page.locator(".st-key-timelapse_probe").first.scroll_into_view_if_needed()
     lab.shot("timelapse-probes")
