@@ -146,6 +146,18 @@ def board_rows(since: float = 0.0, lesson: str | None = None, include_hidden: bo
     return rows
 
 
+def students(rows: list[BoardRow]) -> dict[str, str]:
+    """Each lab on the board, named for the teacher's "delete a student's runs" list: its nickname,
+    how many runs and its newest run's short name, so that two labs without a nickname (or with the
+    same one after a clear) can be told apart without showing the lab's private id."""
+    runs_of: dict[str, list[BoardRow]] = {}
+    for row in rows:  # newest first
+        if row.lab:
+            runs_of.setdefault(row.lab, []).append(row)
+    return {lab: f"{mine[0].nickname}: {len(mine)} run(s), newest #{mine[0].run_id[-4:]}"
+            for lab, mine in runs_of.items()}
+
+
 def start_of_today() -> float:
     now = time.localtime()
     return time.mktime((now.tm_year, now.tm_mon, now.tm_mday, 0, 0, 0, 0, 0, -1))

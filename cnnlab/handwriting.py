@@ -180,16 +180,19 @@ def _folder_name(label: str) -> str:
 def export_folder(destination: str | Path) -> Path:
     """Write the set as `destination/<label>/<id>.png`, loadable as `folder:<destination>`."""
     destination = Path(destination).expanduser()
-    if destination.exists() and any(destination.iterdir()):
-        raise HandwritingError(f"{destination} is not empty: export into a new folder.")
     drawings = list_drawings()
-    labels = {d.label for d in drawings}
-    if len(labels) < 2:
+    if len({d.label for d in drawings}) < 2:
         raise HandwritingError("The class set needs drawings of at least two labels before it can be a dataset.")
-    for drawing in drawings:
-        target = destination / _folder_name(drawing.label) / drawing.file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((folder() / drawing.file).read_bytes())
+    try:
+        if destination.exists() and any(destination.iterdir()):
+            raise HandwritingError(f"{destination} is not empty: export into a new folder.")
+        for drawing in drawings:
+            target = destination / _folder_name(drawing.label) / drawing.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((folder() / drawing.file).read_bytes())
+    except OSError as e:  # a file in the way, no permission, a full disk: say so, not a traceback
+        raise HandwritingError(f"Could not export into {destination}: {e.strerror or e}. Pick a folder you "
+                               "can write to, such as one in your home folder.") from e
     return destination
 
 

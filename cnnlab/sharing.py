@@ -19,9 +19,10 @@ CnnlabError naming the parameter, so the page can say which part of the link is 
 from __future__ import annotations
 
 import io
+import ipaddress
 from dataclasses import dataclass
 from typing import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from cnnlab.lessons import CONTROLS, SETTING_TYPES, LessonError, Setup, get_lesson, parse_setup
 from cnnlab.settings import CnnlabError
@@ -178,6 +179,19 @@ def link(base_url: str, page: str, params: Mapping[str, str]) -> str:
     path = PAGES[page]
     query = urlencode(params)
     return f"{base_url.rstrip('/')}/{path}" + (f"?{query}" if query else "")
+
+
+def only_this_computer(url: str) -> bool:
+    """True when `url`'s host is this computer's own name for itself (localhost, 127.x, ::1, 0.0.0.0):
+    a student's laptop that opens it reaches its own computer, not the teacher's."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name such as lab.school.org: reachable as far as this computer can tell
+    return address.is_loopback or address.is_unspecified
 
 
 def qr_png(text: str, scale: int = 8) -> bytes:

@@ -7,14 +7,14 @@ import streamlit as st
 from cnnlab import board, handwriting
 from cnnlab.charts.board import accuracy_vs_parameters
 from cnnlab.charts.training import training_curves
+from cnnlab.config import setting_label
 from cnnlab.lessons import load_lessons
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
 from cnnlab.ui.handwriting import class_set_section, drawings_gallery
 from cnnlab.ui.layout import page_header, sidebar_status
-from cnnlab.ui.runs import what_differs
+from cnnlab.ui.runs import TIME, time_column, what_differs
 from cnnlab.ui.state import lab_id
-from cnnlab.ui.training import duration
 from cnnlab.ui.widgets import show_error
 
 TEACHER = "teacher_passcode"  # kept in this browser session only: another tab of the lab is not a teacher
@@ -64,11 +64,11 @@ else:
     # ---- The table and the chart -----------------------------------------------------------------
     table = [{
         "student": row.nickname + (" (you)" if row.lab == lab else ""),
-        "pictures": row.dataset,
-        "network": row.architecture,
+        setting_label("dataset"): row.dataset,
+        setting_label("architecture"): row.architecture,
         "parameters": row.parameters,
         "epochs": row.epochs,
-        "time": duration(row.seconds),
+        TIME: round(row.seconds),
         "test accuracy": row.test_accuracy,
         "status": row.status + (" (hidden)" if row.hidden else ""),
         "lesson": lessons.get(row.lesson, "") if row.lesson else "",
@@ -79,7 +79,7 @@ else:
         column_config={
             "parameters": st.column_config.NumberColumn(format="localized", help="weights the training adjusted"),
             "test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
-            "time": st.column_config.TextColumn(help="training time"),
+            TIME: time_column("seconds of training"),
         })
     st.caption(f"{len(rows)} run(s), newest first. Click a column's name to sort by it; click a row to look at "
                "that run below.")
@@ -147,13 +147,14 @@ else:
             st.rerun()
     with delete_col:
         st.markdown("**Delete a student's runs**")
-        students = {row.lab: row.nickname for row in rows if row.lab}
+        students = board.students(rows)
         victim = st.selectbox("Student", list(students), index=None, format_func=students.get,
                               key="board_delete_lab", placeholder="Pick a nickname")
-        if victim and st.button(f"Delete every run of {students[victim]}", key="board_delete", type="primary",
+        if victim and st.button("Delete every run of this student", key="board_delete", type="primary",
                                 icon=":material/delete:"):
             count = board.delete_lab_runs(victim, passcode)
-            st.session_state["board_notice"] = f"Deleted {count} run(s) of {students[victim]}."
+            name = board.nickname(victim) or "a student without a nickname"
+            st.session_state["board_notice"] = f"Deleted {count} run(s) of {name}."
             st.rerun()
     notice = st.session_state.pop("board_notice", None)
     if notice:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cnnlab.backends import job_registry
 from cnnlab.charts.training import training_curves
+from cnnlab.config import setting_label
 from cnnlab.curves import read_curves
 from cnnlab.runs import ACTIVE_STATUSES, DAMAGED, FAILED_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
@@ -49,23 +50,23 @@ st.dataframe(
         "run": f"#{run.run_id[-4:]}" + (" ★" if run.run_id == chosen.run_id else ""),
         "status": run.status,
         "trained by": ui.trained_by(run),
-        "pictures": run.config.get("dataset"),
-        "network": run.config.get("architecture"),
-        "optimizer": "(trained elsewhere)" if run.imported else run.config.get("optimizer"),
-        "learning rate": run.config.get("learning_rate"),
-        "batch": run.config.get("batch_size"),
+        setting_label("dataset"): run.config.get("dataset"),
+        setting_label("architecture"): run.config.get("architecture"),
+        setting_label("optimizer"): "(trained elsewhere)" if run.imported else run.config.get("optimizer"),
+        setting_label("learning_rate"): run.config.get("learning_rate"),
+        setting_label("batch_size"): run.config.get("batch_size"),
         "epochs": "-" if run.imported else f"{run.epochs_done} / {run.config.get('epochs', '?')}",
         "test accuracy": run.test_accuracy,
-        "time": duration(run.seconds),
+        ui.TIME: round(run.seconds),
     } for run in runs],
     hide_index=True, width="stretch",
     column_config={
         "run": st.column_config.TextColumn(pinned=True, help="The run's short name (the end of its id); "
                                                              "★ marks the current model."),
-        "learning rate": st.column_config.NumberColumn(format="%g"),
+        setting_label("learning_rate"): st.column_config.NumberColumn(format="%g"),
         "epochs": st.column_config.TextColumn(help="epochs done / epochs planned"),
         "test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
-        "time": st.column_config.TextColumn(help="training time, without loading the pictures"),
+        ui.TIME: ui.time_column("seconds of training, without loading the pictures"),
         "trained by": st.column_config.TextColumn(help="Only the lab that trained a run can stop or delete it."),
     },
 )

@@ -117,6 +117,24 @@ def test_exporting_needs_two_labels(tmp_path):
         export_folder(tmp_path / "out")
 
 
+def test_exporting_where_it_cannot_write_says_so(tmp_path):
+    add_drawing(digit("1"), "1", "a")
+    add_drawing(digit("0"), "0", "a")
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    for destination in (in_the_way, in_the_way / "class-digits"):
+        with pytest.raises(HandwritingError, match="Could not export into .*Pick a folder you can write to"):
+            export_folder(destination)
+
+
+def test_a_drawing_too_big_to_keep_is_refused_with_the_limit(monkeypatch):
+    monkeypatch.setattr(handwriting, "MAX_PNG_BYTES", 1000)
+    noise = np.random.default_rng(0).integers(0, 256, (280, 280), dtype=np.uint8)
+    with pytest.raises(HandwritingError, match=r"too big to keep \(\d+ kB; at most 1 kB\): clear the canvas"):
+        add_drawing(noise, "1", "lab-a")
+    assert list_drawings() == []
+
+
 class BarCounter:
     """A stand-in model over digits: says 1 when the prepared picture has a tall thin ink bar, else 0."""
 

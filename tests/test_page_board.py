@@ -93,3 +93,53 @@ def test_only_the_passcode_unlocks_deleting_another_students_runs(monkeypatch):
     assert [r.run_id for r in list_runs()] == [keep.run_id]
     at.button(key="board_clear").click().run()
     assert "No runs on the board yet" in page_text(at)
+
+
+def test_clicking_a_row_shows_its_curves_and_what_differs_and_the_teacher_can_hide_it(monkeypatch):
+    monkeypatch.setenv("CNNLAB_TEACHER_CODE", "owl-42")
+    slow = fake_run("slow", "lab-ada", 0.95)
+    slow.seconds, slow.config = 65.0, {**slow.config, "learning_rate": 0.01}
+    slow.save()
+    fast = fake_run("fast", "lab-bob", 0.80)
+    fast.seconds = 9.0
+    fast.save()
+    at = open_board("lab-teacher")
+    table = at.dataframe[0].value
+    # A number of seconds, so that sorting by it puts 9 s before 65 s (as text "1 min 5 s" came first).
+    assert table["training time"].dtype.kind in "if" and sorted(table["training time"]) == [9, 65]
+    assert {"pictures", "network"} <= set(table.columns)
+    assert "board_curves" not in [chart.key for chart in at.get("plotly_chart")]
+
+    at.session_state["board_table"] = {"selection": {"rows": [list(table["run"]).index("#slow")], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert "board_curves" in [chart.key for chart in at.get("plotly_chart")]
+    at.selectbox(key="board_compare").set_value(fast.run_id).run()
+    assert "**What was different**" in page_text(at, "markdown")
+    assert "learning rate" in at.dataframe[-1].value.columns
+
+    at.text_input(key="teacher_input").set_value("owl-42")
+    at.button(key="teacher_unlock").click().run()
+    at.button(key="board_hide").click().run()
+    assert board.state()["hidden_runs"] == [slow.run_id]
+    assert list(open_board("lab-bob").dataframe[0].value["run"]) == ["#fast"]  # hidden from the class
+    shown = at.dataframe[0].value
+    assert "finished (hidden)" in list(shown["status"])  # the teacher still sees it, marked
+
+
+def test_the_lesson_filter_shows_only_that_lessons_runs_and_nicknameless_students_can_be_told_apart():
+    fake_run("ada", "lab-ada", 0.95)
+    fake_run("bob", "lab-bob", 0.80)
+    other = Run("20261203-000000-cyan", {"dataset": "mnist-sample", "architecture": "lenet5", "epochs": 1},
+                status="finished", test_accuracy=0.5, parameters=10, created=time.time(), lab="lab-cy")
+    other.save()
+    board.note_lesson(other.run_id, "overfitting")
+    at = open_board("lab-ada")
+    assert len(at.dataframe[0].value) == 3
+    at.selectbox(key="board_lesson").set_value("overfitting").run()
+    assert list(at.dataframe[0].value["run"]) == ["#cyan"]
+    at.selectbox(key="board_lesson").set_value("learning-rate").run()
+    assert "No runs on the board yet for this lesson" in page_text(at)
+    names = board.students(board.board_rows())
+    assert len(set(names.values())) == 3
+    assert all(name.startswith("(no nickname): 1 run(s), newest #") for name in names.values())

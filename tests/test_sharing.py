@@ -11,7 +11,16 @@ from streamlit.testing.v1 import AppTest
 from support import APP
 
 from cnnlab.lessons import Setup, get_lesson
-from cnnlab.sharing import LinkError, decode_layers, encode_layers, link, link_params, qr_png, read_link
+from cnnlab.sharing import (
+    LinkError,
+    decode_layers,
+    encode_layers,
+    link,
+    link_params,
+    only_this_computer,
+    qr_png,
+    read_link,
+)
 
 STACK = [{"type": "conv", "filters": 8, "kernel": 3, "stride": 1, "padding": "same", "activation": "relu"},
          {"type": "maxpool", "size": 2, "stride": None, "padding": "valid"}, {"type": "flatten"},
@@ -82,6 +91,16 @@ def test_the_qr_code_is_a_png_that_grows_with_the_link():
     assert pixels == {0, 255}
 
 
+@pytest.mark.parametrize("url, local", [
+    ("http://localhost:8501/train", True), ("http://127.0.0.1:8501/", True), ("http://127.1.2.3/", True),
+    ("http://[::1]:8501/", True), ("http://0.0.0.0:8501/", True), ("http://lab.localhost/", True),
+    ("http://192.168.1.20:8501/train", False), ("http://10.0.0.5:8501/", False),
+    ("https://cnnlab.school.org/", False), ("http://[fe80::1]:8501/", False),
+])
+def test_a_link_to_localhost_is_known_to_work_only_on_this_computer(url, local):
+    assert only_this_computer(url) is local
+
+
 # --- In the app ---------------------------------------------------------------------------------------
 
 def open_link(page: str, params: dict[str, str]) -> AppTest:
@@ -124,6 +143,15 @@ def test_projector_mode_from_a_link_and_the_way_out():
     assert at.button(key="leave_projector")
     at.button(key="leave_projector").click().run()
     assert not [b for b in at.button if b.key == "leave_projector"]
+
+
+def test_the_share_panel_warns_that_a_localhost_link_reaches_no_student():
+    at = open_link("pages/train.py", {})  # AppTest's address is localhost, as on a teacher's own laptop
+    at.session_state["share_popover"] = True  # the popover opened: its panel is built only then
+    at.run()
+    link_shown = [c.value for c in at.code if "/train" in c.value]
+    assert link_shown and only_this_computer(link_shown[0])
+    assert "only works on this computer" in " ".join(w.value for w in at.warning)
 
 
 def test_hidden_pickers_on_data_and_model_pages_show_the_choice_as_text():

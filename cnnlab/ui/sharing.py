@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from cnnlab.lessons import CONTROLS, Setup
-from cnnlab.sharing import SETUP_PARAMS, LinkError, has_setup, link, link_params, qr_png, read_link
+from cnnlab.sharing import SETUP_PARAMS, LinkError, has_setup, link, link_params, only_this_computer, qr_png, read_link
 from cnnlab.ui.setups import apply_setup, restricted_controls
 from cnnlab.ui.state import choices
 
@@ -79,7 +79,10 @@ def projector_toggle() -> None:
 
 def projector_mode() -> None:
     """Larger type and charts and the sidebar collapsed, while projector mode is on."""
+    # The browser moves the sidebar only when this state changes, so it is said every time, on or
+    # off: otherwise turning projector mode on a second time leaves the sidebar open.
     if not projector_on():
+        st.set_page_config(initial_sidebar_state="auto")
         return
     st.set_page_config(initial_sidebar_state="collapsed")
     st.html(f"""<style>
@@ -141,6 +144,10 @@ def copy_button(url: str, key: str) -> None:
 
 
 def show_link(url: str, key: str) -> None:
+    if only_this_computer(url):
+        st.warning("This address only works on this computer: on a student's laptop, *localhost* is the "
+                   "laptop itself. Open cnnlab at its **Network URL** (printed in the terminal when it starts; "
+                   "e.g. http://192.168.1.20:8501) and make the link there.", icon=":material/wifi_off:")
     st.code(url, language=None, wrap_lines=True)
     copy_button(url, key)
     st.image(qr_png(url), caption="Students point a phone or laptop camera here to open the same set-up.",

@@ -104,6 +104,13 @@ def test_10_teacher_link_hidden_controls_and_projector(lab, another_lab):
     projector.widget("train_button").scroll_into_view_if_needed()
     projector.shot("projector-1920-settings")
     projector.assert_healthy("projector")
+    # Out of projector mode and into it again from the sidebar: the sidebar folds away the second time too.
+    projector.click("leave_projector")
+    projector.wait_until(lambda: sidebar_open(projector), "the sidebar back after leaving projector mode")
+    projector.widget("projector_toggle").locator("label").first.click()
+    projector.wait_for(projector.widget("leave_projector"), "projector mode on again from the sidebar")
+    projector.wait_until(lambda: not sidebar_open(projector), "the sidebar folded away the second time", timeout=30)
+    projector.shot("projector-again")
 
     # A lesson step, shared from the Lessons page.
     teacher.goto("Lessons")
