@@ -11,6 +11,7 @@ from cnnlab.config import setting_label
 from cnnlab.lessons import load_lessons
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
+from cnnlab.texts import text
 from cnnlab.ui.handwriting import class_set_section, drawings_gallery
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.runs import TIME, time_column, what_differs
@@ -20,12 +21,7 @@ from cnnlab.ui.widgets import show_error
 TEACHER = "teacher_passcode"  # kept in this browser session only: another tab of the lab is not a teacher
 
 sidebar_status()
-page_header(
-    "Class board",
-    "Every network the class trained on this computer, side by side: who reached what accuracy, with how many "
-    "parameters, in how much time. Students appear under the nickname they choose; nothing else names them. "
-    "Click a row to see that run's curves.",
-)
+page_header("Class board", text("pages/board", "Intro"))
 lab = lab_id()
 
 # ---- Nickname --------------------------------------------------------------------------------
@@ -80,15 +76,14 @@ else:
             "parameters": st.column_config.NumberColumn(format="localized", help="weights the training adjusted"),
             "test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
             TIME: time_column("seconds of training"),
+            "run": st.column_config.TextColumn(pinned=True, help="The run's short name, as on the Runs page."),
         })
     st.caption(f"{len(rows)} run(s), newest first. Click a column's name to sort by it; click a row to look at "
                "that run below.")
     picked_rows = event.selection.rows if event is not None else []
     chosen = rows[picked_rows[0]] if picked_rows else None
     st.plotly_chart(accuracy_vs_parameters(rows, chosen.run_id if chosen else None), key="board_scatter")
-    st.caption("Each point is a run: further right is a bigger network, higher up is more accurate. The best "
-               "networks are high up and to the left: accurate without being huge. The table above holds the "
-               "same numbers.")
+    st.caption(text("pages/board", "Scatter"))
 
     # ---- One run -------------------------------------------------------------------------------
     if chosen is not None:
@@ -125,8 +120,7 @@ else:
 st.divider()
 st.subheader("Teacher")
 if not board.teacher_code():
-    st.caption("The teacher's controls (clear the board, hide runs, delete a student's runs, manage the class "
-               "handwriting set) need a passcode: start cnnlab with the setting `CNNLAB_TEACHER_CODE`.")
+    st.caption(text("pages/board", "No passcode"))
 elif not teacher:
     with st.form("teacher_form", border=False):
         left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -141,7 +135,7 @@ else:
     clear_col, delete_col = st.columns(2)
     with clear_col:
         st.markdown("**Clear the board**")
-        st.caption("Starts a fresh board: earlier runs stay saved (Runs page) but no longer show here.")
+        st.caption(text("pages/board", "Clear the board"))
         if st.button("Clear the board", key="board_clear", icon=":material/clear_all:"):
             board.clear_board(passcode)
             st.rerun()

@@ -15,6 +15,7 @@ from cnnlab.lessons.checks import drawing_record
 from cnnlab.preprocess import prepare, style_for_dataset
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
+from cnnlab.texts import text
 from cnnlab.ui import classify as ui
 from cnnlab.ui.handwriting import add_drawing_form
 from cnnlab.ui.layout import page_header, sidebar_status
@@ -27,12 +28,7 @@ DRAW, UPLOAD, CAMERA = "Draw", "Upload", "Camera"
 WHAT_TO_DRAW = {"digit": "a digit", "fashion": "a piece of clothing", "photo": "something", "auto": "something"}
 
 sidebar_status()
-page_header(
-    "Classify",
-    "Draw a digit (or whatever your network knows), upload a picture or take a photo, and see what the trained "
-    "network makes of it. Below, each step that prepares your picture the way the training pictures were made "
-    "is shown: switch steps off to see why they matter.",
-)
+page_header("Classify", text("pages/classify", "Intro"))
 
 classifier = current_classifier()
 if classifier is None:
@@ -114,8 +110,7 @@ with input_col:
             opened = ui.opened_upload(upload, source)
             if opened.error is not None:
                 show_error(opened.error)
-                st.caption("Nothing else changed: the network and your drawing are as they were. "
-                           "Choose another file, or go back to **Draw**.")
+                st.caption(text("pages/classify", "Nothing else changed"))
                 waiting = "That file could not be used: choose another picture."
             else:
                 picture = opened.picture
@@ -125,12 +120,7 @@ with input_col:
 # --- The preparation inspector (switches first: preparing needs them) ----------------------------
 
 st.subheader("How your picture is prepared for the network")
-st.caption("The network only knows pictures made like its training pictures. For MNIST: white ink on black, "
-           "the digit shrunk to fit a 20 x 20 box keeping its shape, then moved so its centre of mass sits "
-           "in the middle of a 28 x 28 frame. Each step below does part of that; switch one off and watch "
-           "the prediction change." if style == "digit" else
-           "The network only knows pictures made like its training pictures; each step below does part of "
-           "that. Switch one off and watch the prediction change.")
+st.caption(text("pages/classify", "Preparing a digit" if style == "digit" else "Preparing a picture"))
 switches = ui.step_switches(style, classifier.image_shape[2])
 steps_row = st.container()
 
@@ -180,11 +170,7 @@ with answer_col:
                 st.plotly_chart(ui.probability_chart(probabilities, classifier.classes, answer.best, answer.sure,
                                                      threshold), config={"displayModeBar": False},
                                 key="probability_chart")
-                st.caption("The network's last layer (softmax) turns its scores into probabilities that add up "
-                           "to 100%. It must share out all 100% even for a scribble or a blank picture, so a "
-                           "low top bar means it is guessing." if not prepared.is_empty else
-                           "Even a blank picture gets probabilities: softmax always shares out 100% over the "
-                           "classes. That is why an empty canvas gets \"Not sure\", whatever the bars say.")
+                st.caption(text("pages/classify", "Probabilities of a blank" if prepared.is_empty else "Probabilities"))
             if not prepared.is_empty:
                 chosen.last_input = prepared.model_input  # Inspect can show what each layer makes of it
                 st.page_link("pages/inspect.py", label="See what each layer makes of this picture (Inspect)",

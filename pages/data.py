@@ -6,6 +6,7 @@ cnnlab.datasets.load_dataset, so reruns and other pages share them.
 import streamlit as st
 
 from cnnlab.datasets import DATASET_NAMES, FOLDER_PREFIX, availability, dataset_info
+from cnnlab.texts import text
 from cnnlab.ui import data as ui
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.setups import picker
@@ -13,8 +14,7 @@ from cnnlab.ui.state import choices, widget_default
 from cnnlab.ui.widgets import explainer
 
 sidebar_status()
-page_header("Data", "A CNN learns from many labelled pictures. Choose a dataset, look at its pictures and "
-            "labels, and see the numbers the computer actually gets.")
+page_header("Data", text("pages/data", "Intro"))
 
 chosen = choices()
 options = [*DATASET_NAMES, ui.FOLDER_OPTION]

@@ -3,16 +3,12 @@ import streamlit as st
 
 from cnnlab.datasets import catalogue
 from cnnlab.presets import PRESETS
+from cnnlab.texts import text
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.widgets import lesson
 
 sidebar_status()
-page_header(
-    "cnnlab",
-    "A lab for learning how convolutional neural networks (CNNs) read images. Pick a set of "
-    "labelled pictures, pick or build a network, train it and watch it learn, then look inside "
-    "it and test it with your own handwriting.",
-)
+page_header("cnnlab", text("pages/home", "Intro"))
 
 lesson("how-to-use")
 
@@ -23,8 +19,7 @@ st.dataframe([{"dataset": row["name"], "what it is": row["title"],
                "loads from": row["source"]} for row in catalogue()],
              hide_index=True, width="stretch")
 st.caption(
-    "The two *sample* datasets ship with cnnlab and always work offline. The full datasets load "
-    "from your data folder (setting `CNNLAB_DATA_DIR`) or are downloaded once when you pick them."
+    text("pages/home", "Offline samples")
 )
 
 st.subheader("Ready-made networks")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from cnnlab.runs import load_run
 from cnnlab.settings import CnnlabError
+from cnnlab.texts import text
 from cnnlab.ui import inspect as ui
 from cnnlab.ui.excitation import show_excitation
 from cnnlab.ui.export import export_button
@@ -22,8 +23,7 @@ from cnnlab.ui.timelapse import show_timelapse
 from cnnlab.ui.widgets import show_error
 
 sidebar_status()
-page_header("Inspect", "Look inside the trained network: what its filters learned, what each layer makes of an "
-            "image, which pixels its decision rests on, and which test images it gets wrong.")
+page_header("Inspect", text("pages/inspect", "Intro"))
 
 clf = current_classifier()
 if clf is None:

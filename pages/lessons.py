@@ -4,18 +4,14 @@ import streamlit as st
 from cnnlab.lessons import load_lessons
 from cnnlab.settings import CnnlabError
 from cnnlab.sharing import link, link_params
+from cnnlab.texts import text
 from cnnlab.ui import lessons as ui
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.sharing import base_url, show_link
 from cnnlab.ui.widgets import show_error
 
 sidebar_status()
-page_header(
-    "Lessons",
-    "Short guided lessons. Each step sets the lab up for you (the pictures, the network, the settings), says "
-    "what to try, and checks by itself whether you did it: train a run that reaches a target, draw a digit the "
-    "network reads, or answer a question. Your progress is kept for this lab.",
-)
+page_header("Lessons", text("pages/lessons", "Intro"))
 
 try:
     lessons = load_lessons()
@@ -32,7 +28,7 @@ st.dataframe(ui.lessons_table(), hide_index=True, width="stretch",
              column_config={"progress": st.column_config.ProgressColumn("progress", format="%d%%",
                                                                         min_value=0, max_value=100),
                             "minutes": st.column_config.NumberColumn("minutes", help="about how long it takes")})
-st.caption("Each lesson's checks passed so far in this lab. A step stays passed once it has passed.")
+st.caption(text("pages/lessons", "Progress"))
 
 
 def _lesson_chosen() -> None:
@@ -57,8 +53,7 @@ if current is None or current[0].id != lesson.id:
         st.markdown(lesson.intro)
     st.button("Start this lesson", key="start_lesson", type="primary", icon=":material/play_arrow:",
               on_click=_lesson_chosen)
-    st.caption("Starting a step sets the lab up for it: the pictures, the network and the training settings "
-               "it needs (your own runs are kept).")
+    st.caption(text("pages/lessons", "Set-up of a step"))
     st.stop()
 
 lesson, step = current
@@ -107,8 +102,7 @@ else:
     else:
         nav[2].info(f"{done} of {total} checks passed: go back to the steps without a ✓.", icon=":material/info:")
 with st.expander("Share this step with the class", icon=":material/share:"):
-    st.caption("Each student who opens the link gets a fresh lab on this step, set up as it says, with its "
-               "hidden controls hidden.")
+    st.caption(text("pages/lessons", "Share a step"))
     projector = st.checkbox("Open in projector mode", key="share_step_projector")
     show_link(link(base_url(), "lessons", link_params(lesson=lesson.id, step=step.number, projector=projector)),
               "share_step")

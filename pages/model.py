@@ -5,6 +5,7 @@ import streamlit as st
 from cnnlab.charts.network import format_shape, parameter_bars, shape_flow
 from cnnlab.network import check_stack
 from cnnlab.presets import PRESETS
+from cnnlab.texts import text
 from cnnlab.ui import network as ui
 from cnnlab.ui.layer_editor import layer_editor
 from cnnlab.ui.layout import page_header, sidebar_status
@@ -13,8 +14,7 @@ from cnnlab.ui.state import choices, widget_default
 from cnnlab.ui.widgets import explainers
 
 sidebar_status()
-page_header("Model", "A CNN is a stack of layers. Choose a ready-made network from a tutorial or build your "
-            "own, and see how each layer changes the shape of the picture on its way to the answer.")
+page_header("Model", text("pages/model", "Intro"))
 
 chosen = choices()
 options = [*PRESETS, ui.CUSTOM]
@@ -39,10 +39,9 @@ st.caption(f"Checked for the dataset chosen on the Data page, **{dataset_title}*
 
 if architecture == ui.CUSTOM:
     st.subheader("Your layers")
-    st.caption("Change any setting and everything below updates at once. Hover a layer's name for what it "
-               "does. Your stack is saved as you go.")
+    st.caption(text("pages/model", "Live update"))
     if hidden("layers") or locked("layers"):
-        st.caption(":material/lock: The layers are fixed for this exercise: the table below shows them.")
+        st.caption(text("pages/model", "Layers fixed"))
     else:
         layer_editor(check)
 
@@ -55,15 +54,11 @@ else:
                icon=":material/check_circle:")
 ui.summary_table(check, layers)
 st.plotly_chart(shape_flow(check.rows), width="stretch", key="shape_flow")
-st.caption("Each bar is one layer's output. Top: convolutions with 'valid' padding trim the border and pooling "
-           "halves the width and height. Bottom: convolutions add channels, one feature map per filter. The "
-           "network trades *where* a pattern is for *what* patterns are there, until Flatten turns it all into "
-           "one list of numbers for the dense layers.")
+st.caption(text("pages/model", "Shape chart"))
 params_col, formula_col = st.container(key="wrapwide_parameters").columns(2)
 with params_col:
     st.plotly_chart(parameter_bars(check.rows), width="stretch", key="parameter_bars")
-    st.caption("Where the parameters (the numbers learned in training) are. Convolutions reuse a few weights "
-               "everywhere in the picture; dense layers need one weight for every input, so they hold most.")
+    st.caption(text("pages/model", "Where the parameters are"))
 with formula_col:
     ui.formula(layers, check)
 

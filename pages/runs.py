@@ -9,6 +9,7 @@ from cnnlab.config import setting_label
 from cnnlab.curves import read_curves
 from cnnlab.runs import ACTIVE_STATUSES, DAMAGED, FAILED_STATUSES, delete_run, list_runs
 from cnnlab.settings import CnnlabError
+from cnnlab.texts import text
 from cnnlab.ui import runs as ui
 from cnnlab.ui.export import export_button
 from cnnlab.ui.layout import page_header, sidebar_status
@@ -18,12 +19,7 @@ from cnnlab.ui.training import continue_button, curves_caption, duration
 from cnnlab.ui.widgets import show_error
 
 sidebar_status()
-page_header(
-    "Runs",
-    "Every training is saved as a **run**: its settings, its curves, its test score and the trained "
-    "network. This is where a class explores: change **one** setting (the learning rate, the batch "
-    "size, the number of epochs...), train again, and compare the curves here.",
-)
+page_header("Runs", text("pages/runs", "Intro"))
 
 import_section()  # a network trained elsewhere becomes a run (and the current model)
 try:
@@ -32,7 +28,7 @@ except CnnlabError as e:  # the runs folder itself is wrong (a file, unreadable)
     show_error(e)
     st.stop()
 if not runs:
-    st.info("No saved runs yet. Train a network on the **Train** page; each training appears here.",
+    st.info(text("pages/runs", "No runs"),
             icon=":material/info:")
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
@@ -70,10 +66,7 @@ st.dataframe(
         "trained by": st.column_config.TextColumn(help="Only the lab that trained a run can stop or delete it."),
     },
 )
-st.caption("Newest first; ★ marks the current model, the one Inspect and Classify use. Status: "
-           "*finished*, *stopped* (by you; keeps what it learned), *interrupted* (the program ended "
-           "during training), *diverged* (the loss blew up: learning rate too high), *failed*, or *damaged* "
-           "(its saved files cannot be read: pick it below to see why).")
+st.caption(text("pages/runs", "Statuses"))
 
 # ---- Compare ---------------------------------------------------------------------------------
 st.subheader("Compare runs")
@@ -106,11 +99,9 @@ if run.history or run.unfinished_epoch:
         st.markdown("\n".join(f"- {note}" for note in
                                read_curves(run.history, run.test_accuracy, len(run.classes) or 10)))
 elif run.imported:
-    st.caption("Imported: it was trained elsewhere, so there are no curves; its test accuracy was measured "
-               "here, on the test pictures of the dataset it was imported for.")
+    st.caption(text("pages/runs", "Imported"))
 elif run.status in ACTIVE_STATUSES:
-    st.caption("Still training: its curves appear as its epochs end (watch it live on the Train page of "
-               "the lab that started it).")
+    st.caption(text("pages/runs", "Still training"))
 else:
     st.caption("This run has no curves: it ended before its first epoch did.")
 export_button(run, key="export_run_button")  # take it home: model, train.py, notebook, run.json
@@ -145,7 +136,7 @@ elif run.status in ACTIVE_STATUSES:
 elif run.status == DAMAGED:
     st.caption("Its files are damaged, so it cannot be the current model.")
 elif not run.has_model:
-    st.caption("No saved network (it ended before its first epoch), so it cannot be the current model.")
+    st.caption(text("pages/runs", "No saved network"))
 
 if st.session_state.get("confirm_delete") == run.run_id:
     if training:

@@ -7,19 +7,14 @@ from cnnlab.datasets import availability, dataset_info
 from cnnlab.network import check_stack
 from cnnlab.runs import check_runs_folder, load_run
 from cnnlab.settings import CnnlabError
+from cnnlab.texts import text
 from cnnlab.ui.layout import page_header, sidebar_status
 from cnnlab.ui.state import choices, lab_id
 from cnnlab.ui.training import continue_button, job_panel, run_view, training_settings
 from cnnlab.ui.widgets import explainers, show_error
 
 sidebar_status()
-page_header(
-    "Train",
-    "Training shows the network thousands of labelled pictures. After each **batch** of pictures it "
-    "measures how wrong it was (the **loss**) and nudges every weight a little in the direction that "
-    "makes it less wrong. One pass over all training pictures is an **epoch**. Press **Train** and "
-    "watch loss fall and accuracy rise, epoch by epoch.",
-)
+page_header("Train", text("pages/train", "Intro"))
 
 chosen = choices()
 registry = job_registry()
@@ -66,8 +61,7 @@ except CnnlabError as e:
 
 # ---- Settings --------------------------------------------------------------------------------
 st.subheader("Settings")
-st.caption("They start as the tutorial's own settings for this network. Change one thing at a time, "
-           "train, and compare the runs on the Runs page.")
+st.caption(text("pages/train", "Settings"))
 with st.container(border=True):
     settings = training_settings(chosen.architecture, chosen.dataset, colour=channels == 3)
 
@@ -81,7 +75,7 @@ if check_error:
 elif folder_error:
     st.caption("Train is off until runs can be saved.")
 elif active:
-    st.caption("One training at a time per lab: stop this one to start another with new settings.")
+    st.caption(text("pages/train", "One at a time"))
 others = [j for j in registry.active() if j.owner != lab_id()]
 if others:
     st.caption(("Another lab is" if len(others) == 1 else f"{len(others)} other labs are")
@@ -126,8 +120,7 @@ elif chosen.run_id:
         run_view(JobView.from_run(run), len(run.classes) or len(info.classes))
         continue_button(run)
 else:
-    st.info("Press **Train** to start. The chart below fills in as each epoch ends: a small dataset "
-            "takes seconds per epoch, a full one a minute or more.", icon=":material/info:")
+    st.info(text("pages/train", "Before training"), icon=":material/info:")
 
 # ---- Concepts --------------------------------------------------------------------------------
 explainers("The ideas behind training", "epoch-and-batch", "learning-rate", "optimizer", "train-validation-test",

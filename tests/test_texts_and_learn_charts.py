@@ -23,6 +23,20 @@ def test_every_explorer_has_its_two_sentences_a_prompt_and_more(name):
     assert text(f"learn/{name}").startswith("#")
 
 
+def test_every_text_a_page_or_ui_module_names_exists():
+    """Pages read their prose by name (cnnlab/texts/pages/*.md): a renamed heading fails here, not in class."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    named = [(str(path.relative_to(root)), found[1], found[2])
+             for path in [*root.glob("pages/*.py"), *root.glob("cnnlab/ui/*.py")]
+             for found in re.finditer(r'\btext\("([^"]+)"(?:, "([^"]+)")?\)', path.read_text())]
+    assert len(named) >= 25  # every page's introduction at least
+    for where, name, section in named:
+        assert text(name, section or None), f"{where}: the text {name!r} {section!r} is empty"
+
+
 def test_unknown_texts_and_sections_say_what_exists():
     with pytest.raises(KeyError, match="no text called"):
         text("learn/nothing")

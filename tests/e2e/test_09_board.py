@@ -32,12 +32,16 @@ def _column(lab, name: str) -> str | None:
         return h ? h.getAttribute('aria-colindex') : null; }""", name)
 
 
-def board_students(lab) -> list[str]:
-    """The 'student' column of the board's table, top to bottom, as shown."""
+def board_column(lab, name: str) -> list[str]:
+    """The column `name` of the board's table, top to bottom, as shown."""
     lab.wait_for(lab.widget("board_table"), "the board's table")
-    column = _column(lab, "student")
+    column = _column(lab, name)
     return lab.page.evaluate("""(col) => [...document.querySelectorAll('.st-key-board_table [role="gridcell"]')]
         .filter(c => c.getAttribute('aria-colindex') === col).map(c => c.innerText.trim())""", column)
+
+
+def board_students(lab) -> list[str]:
+    return board_column(lab, "student")
 
 
 def click_board_row(lab, row: int) -> None:
@@ -68,6 +72,16 @@ def test_09_board_two_students_and_the_teacher(lab, another_lab):
     bob.shot("board")
     bob.check(not bob.widget("board_delete").count() and not bob.widget("board_clear").count(),
               "a student sees the teacher's delete or clear buttons")
+    # Ada's run on Bob's Runs page: he can look at it, but not stop or delete it.
+    adas_run = board_column(bob, "run")[students.index("Ada")]
+    bob.goto("Runs")
+    bob.select("run_choice", f"({adas_run})")
+    bob.wait_until(lambda: "Another lab trained this run" in bob.text(), "Ada's run shown as another lab's")
+    bob.check(not bob.button_enabled("delete_run_button") and not bob.button_enabled("stop_run_button"),
+              "Bob can press Delete or Stop on Ada's run", "adas-run")
+    bob.widget("delete_run_button").scroll_into_view_if_needed()
+    bob.shot("adas-run-read-only")
+    bob.goto("Class board")
     # Bob's own run, clicked: its curves and its accuracy on the class set (two drawings).
     click_board_row(bob, students.index("Bob (you)"))
     bob.wait_until(lambda: bob.metric("Class handwriting set"), "the class set's accuracy for the clicked run",
