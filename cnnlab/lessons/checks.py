@@ -307,6 +307,20 @@ def evaluate(check: dict, evidence: Evidence, answer: Any = None) -> CheckResult
     return _RUNS_AND_DRAWINGS[check["kind"]](check, evidence)
 
 
+# How `describe` says each numeric condition of a run check, in the order it lists them.
+_RUN_CONDITIONS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("min_val_accuracy", "with validation accuracy of at least {}", _percent),
+    ("max_val_accuracy", "with validation accuracy of at most {}", _percent),
+    ("min_test_accuracy", "with test accuracy of at least {}", _percent),
+    ("min_gap", "whose training accuracy ends at least {} above validation", _points),
+    ("max_gap", "whose training accuracy ends at most {} above validation", _points),
+    ("max_params", "with at most {} parameters", "{:,}".format),
+    ("min_learning_rate", "with a learning rate of at least {}", "{:g}".format),
+    ("max_learning_rate", "with a learning rate of at most {}", "{:g}".format),
+    ("min_epochs", "of at least {} epochs", str),
+)
+
+
 def describe(check: dict | None) -> str:
     """What the check asks, in one sentence for the student (the lesson's own words if it has them)."""
     if not check:
@@ -327,28 +341,12 @@ def describe(check: dict | None) -> str:
     conditions = []
     if "status" in check:
         conditions.append(f"that ended {check['status'] if isinstance(check['status'], str) else ' or '.join(check['status'])}")  # noqa: E501
-    for key, words in (("min_val_accuracy", "validation accuracy of at least {}"),
-                       ("max_val_accuracy", "validation accuracy of at most {}"),
-                       ("min_test_accuracy", "test accuracy of at least {}")):
-        if key in check:
-            conditions.append("with " + words.format(_percent(check[key])))
-    if "min_gap" in check:
-        conditions.append(f"whose training accuracy ends at least {_points(check['min_gap'])} above validation")
-    if "max_gap" in check:
-        conditions.append(f"whose training accuracy ends at most {_points(check['max_gap'])} above validation")
+    conditions += [words.format(show(check[key])) for key, words, show in _RUN_CONDITIONS if key in check]
     if "max_params_fraction" in check:
         conditions.append(f"with at most {check['max_params_fraction']:.0%} of {check['of_preset']}'s parameters")
-    if "max_params" in check:
-        conditions.append(f"with at most {check['max_params']:,} parameters")
     if check.get("uses"):
         conditions.append("using " + " and ".join(check["uses"]))
     if check.get("uses_any"):
         conditions.append("using " + " or ".join(check["uses_any"]))
-    if "min_learning_rate" in check:
-        conditions.append(f"with a learning rate of at least {check['min_learning_rate']:g}")
-    if "max_learning_rate" in check:
-        conditions.append(f"with a learning rate of at most {check['max_learning_rate']:g}")
-    if "min_epochs" in check:
-        conditions.append(f"of at least {check['min_epochs']} epochs")
     which = _identity(check)
     return "Train a run" + (f" {which}" if which else "") + (" " + ", ".join(conditions) if conditions else "") + "."

@@ -475,3 +475,12 @@ def train_run(lab: Lab, preset: str | None = None, epochs: int = 1, batch_size: 
         lab.fail(f"the training of {title} did not finish: the sidebar says {line!r}", "training-ended")
     lab.wait_idle(timeout=60)
     return title
+
+
+def open_with_a_model(lab: Lab, page: str) -> None:
+    """Open `page`; if this lab has no trained network yet (the scenario runs alone), train a quick one first."""
+    lab.open("Home")
+    lab.goto(page)
+    if "There is no trained model yet" in lab.text() or "No saved runs yet" in lab.text():
+        train_run(lab, epochs=1, batch_size=128)
+        lab.goto(page)

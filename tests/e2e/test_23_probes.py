@@ -2,7 +2,7 @@
 the probabilities and the sweep chart follow."""
 import re
 
-from .helpers import MAIN, train_run
+from .helpers import MAIN, open_with_a_model
 
 STATE = re.compile(r"(\S+) has (\d+)% \(it had (\d+)% unchanged\)")
 
@@ -14,11 +14,7 @@ def _open_tab(lab, name: str) -> None:
 
 
 def test_23_probes_rotate(lab):
-    lab.open("Home")
-    lab.goto("Inspect")
-    if "There is no trained model yet" in lab.text():
-        train_run(lab, epochs=1, batch_size=128)
-        lab.goto("Inspect")
+    open_with_a_model(lab, "Inspect")
     _open_tab(lab, "Move it")
     before = lab.wait_until(lambda: STATE.search(lab.text()), "the probe's line 'X has N% (it had M% unchanged)'", 60)
     lab.check(before[2] == before[3], f"unchanged, the probe already differs: {before[0]!r}", "unchanged")

@@ -2,17 +2,13 @@
 the moments go by beside the loss curve."""
 import re
 
-from .helpers import train_run
+from .helpers import open_with_a_model
 
 SHOWING = re.compile(r"Showing: ([^(\n]+?) \((\d+) of (\d+)\)")
 
 
 def test_24_timelapse_play(lab):
-    lab.open("Home")
-    lab.goto("Inspect")
-    if "There is no trained model yet" in lab.text():
-        train_run(lab, epochs=1, batch_size=128)
-        lab.goto("Inspect")
+    open_with_a_model(lab, "Inspect")
     tab = lab.wait_for(lab.page.get_by_role("tab", name="Watch it learn"), "the Watch it learn tab")
     tab.click()
     lab.wait_idle(timeout=60)
