@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -176,9 +177,23 @@ def _load(data: bytes, label: str):
             if "Could not locate" in text or "custom" in text.lower():
                 raise ImportRefused(f"{label} uses a custom object that is not part of Keras; cnnlab only "
                                     "loads Keras's own layers.") from None
-            raise ImportRefused(f"{label} could not be loaded as a Keras model ({type(e).__name__}): it may be "
+            raise ImportRefused(f"{label} could not be loaded as a Keras model ({_keras_reason(e)}): it may be "
                                 "damaged or made by an incompatible Keras version; save it again with "
                                 "model.save('name.keras').") from None
+
+
+def _keras_reason(error: Exception, limit: int = 150) -> str:
+    """Keras's own reason, short: its first line (and, for weights that do not fit the layers, the two
+    shapes), so the message says what is wrong rather than only the name of an error type."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    reason = lines[0].rstrip(":")
+    reason = reason if len(reason) <= limit else reason[:limit - 3].rstrip() + "..."
+    shapes = re.search(r"variable\.shape=(\([\d, ]*\)), Received: value\.shape=(\([\d, ]*\))", str(error))
+    if shapes:
+        reason += f"; the file's weights have shape {shapes[2]} where its layers expect {shapes[1]}"
+    return f"Keras says: {reason}"
 
 
 def _matching_datasets(shape: tuple, num_classes: int) -> list[str]:

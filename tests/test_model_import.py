@@ -76,7 +76,16 @@ def files(tmp_path_factory):
     with zipfile.ZipFile(made["good"]) as src, zipfile.ZipFile(folder / "bad-config.keras", "w") as dst:
         for item in src.namelist():
             dst.writestr(item, b"{not json" if item == "config.json" else src.read(item))
-    for name in ("truncated", "text", "empty", "no-weights", "bad-config"):
+    # The good file's layers with another network's weights (8 filters of 5x5, not 4 of 3x3): Keras's
+    # own reason for refusing it must reach the student, not only the name of its error type.
+    other = _save(_sequential(layers.Rescaling(1 / 255), layers.Conv2D(8, 5, activation="relu"),
+                              layers.MaxPooling2D(), layers.Flatten(), layers.Dense(10, activation="softmax")),
+                  folder, "other.keras")
+    with zipfile.ZipFile(made["good"]) as src, zipfile.ZipFile(other) as weights, \
+            zipfile.ZipFile(folder / "mixed-weights.keras", "w") as dst:
+        for item in src.namelist():
+            dst.writestr(item, weights.read(item) if item == "model.weights.h5" else src.read(item))
+    for name in ("truncated", "text", "empty", "no-weights", "bad-config", "mixed-weights"):
         made[name] = folder / f"{name}.keras"
     made["old"] = folder / "old.h5"
     marker.unlink(missing_ok=True)  # saving built the model, which ran the Lambda once
@@ -124,6 +133,7 @@ def test_a_lambda_layer_is_refused_and_its_code_never_runs(files):
     ("old", r"older HDF5 \(.h5\)"),
     ("no-weights", r"lacks model.weights.h5"),
     ("bad-config", r"not readable JSON"),
+    ("mixed-weights", r"could not be loaded as a Keras model \(Keras says: .*could not be loaded"),
 ])
 def test_each_bad_file_is_refused_saying_why(files, name, words):
     with pytest.raises(ImportRefused, match=words):

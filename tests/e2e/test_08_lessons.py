@@ -211,8 +211,17 @@ def draw(lab, stroke, what: str, sure: bool = True) -> str:
 
 
 def switch_off(lab, step: str) -> None:
-    switch = lab.widget(f"step_{step}")
-    switch.locator("label").first.click()
+    """Switch a preparation step off, and make sure it is off: a click that lands while the page is
+    being redrawn can be lost, and then the drawing is recorded with that step still on."""
+    switch = lab.wait_for(lab.widget(f"step_{step}"), f"the {step} switch")
+
+    def is_off():
+        if switch.locator("input").first.is_checked():
+            switch.locator("label").first.click()
+            lab.wait_idle()
+        return not switch.locator("input").first.is_checked()
+
+    lab.wait_until(is_off, f"the {step} step switched off", every=1)
     lab.wait_idle()
 
 
@@ -237,6 +246,10 @@ def test_08_lesson5_drawn_digits(lab):
     draw(lab, SMALL_SEVEN, "a small seven in the corner", sure=False)
     for step in ("crop", "fit", "centre"):
         switch_off(lab, step)
+    # The page records the drawing for the lesson when it has classified it with all three off:
+    # wait for that answer before leaving, or leaving would stop the page before it records it.
+    lab.wait_until(lambda: _verdict(lab), "an answer for the small seven with the steps off")
+    lab.wait_idle(quiet=1.5)
     lab.shot("off-centre")
     back_to_lesson(lab)
     expect(lab, True, "a small 7 with crop, fit and centre off")
