@@ -51,7 +51,9 @@ except ExplainError as error:
 rows, cols = pooled.shape
 st.markdown(f"**{kind.capitalize()} pooling {size}x{size}, stride {stride}**: {source.shape[0]} x {source.shape[1]} "
             f"→ **{rows} x {cols}** ({source.size:,} numbers become {rows * cols:,}).")
-top = float(np.nanmax(source)) if scale == "sequential" else 1.0
+zrange = learn.map_range(source) if scale == "sequential" else (0.0, 1.0)
+if zrange[0] < 0:  # a learned layer without ReLU leaves negative cells: show them, not clip them to the lowest colour
+    scale = "signed"
 
 
 def draw(position: int) -> None:
@@ -60,9 +62,9 @@ def draw(position: int) -> None:
     winner = pooled.winner(row, col)
     shown = pooled.map().copy()
     shown.flat[position + 1:] = np.nan
-    panels = [Panel(source, source_name.split(" after")[0].replace("the ", ""), scale, zrange=(0, top or 1.0),
+    panels = [Panel(source, source_name.split(" after")[0].replace("the ", ""), scale, zrange=zrange,
                     boxes=[Box(r0, r1, c0, c1)], marks=[winner] if kind == "max" else [], hover="value"),
-              Panel(shown, "pooled map (click a cell)", scale, zrange=(0, top or 1.0), boxes=[Box(row, row, col, col)],
+              Panel(shown, "pooled map (click a cell)", scale, zrange=zrange, boxes=[Box(row, row, col, col)],
                     clickable=True, colorbar=True, hover=f"{kind}")]
     st.plotly_chart(panels_figure(panels, height=360), key="learn_pool_maps", on_select="rerun",
                     selection_mode="points", **CHART)

@@ -210,3 +210,11 @@ def test_activation_flatten_softmax_and_receptive_field_use_the_trained_network(
     table = next(e for e in at.expander if e.label.startswith("Table: the map pool2"))
     shown = (table.table or table.dataframe)[0].value  # small grids are HTML tables (screen readers), big ones grids
     np.testing.assert_allclose(shown.to_numpy(dtype=float), maps["pool2"][..., 0].round(3), atol=1e-3)
+
+
+def test_a_feature_map_with_negative_cells_keeps_them_in_its_colour_range():
+    from cnnlab.ui.learn import map_range
+
+    assert map_range(np.array([[0.0, 2.0], [1.0, 0.5]])) == (0.0, 2.0)  # after ReLU: from 0 to the largest
+    assert map_range(np.array([[-3.0, 1.0], [0.0, np.nan]])) == (-3.0, 3.0)  # no ReLU: symmetric, nothing clipped
+    assert map_range(np.zeros((2, 2))) == (0.0, 1.0) and map_range(np.full((1, 1), np.nan)) == (0.0, 1.0)

@@ -347,6 +347,19 @@ def cell_inputs(row_key: str, col_key: str, rows: int, cols: int) -> tuple[int, 
     return int(row), int(col)
 
 
+def map_range(values: np.ndarray) -> tuple[float, float]:
+    """The colour range of a feature map: 0 to its largest value, or symmetric about 0 when it has
+    negative cells (a layer without ReLU), so that no cell is clipped to the end of the scale."""
+    finite = np.asarray(values, float)[np.isfinite(values)]
+    if not finite.size:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    if low < 0:
+        reach = max(-low, abs(high))
+        return -reach, reach
+    return 0.0, high or 1.0
+
+
 # --- Tables ----------------------------------------------------------------------------------------
 
 def grid_table(values: np.ndarray, row0: int = 0, col0: int = 0, decimals: int = 3,
