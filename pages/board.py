@@ -52,7 +52,11 @@ lesson = lesson_col.selectbox("Lesson", [None, *lessons], key="board_lesson",
                               format_func=lambda i: "All runs" if i is None else lessons[i],
                               help="Only runs trained while this lesson was open.")
 since = time.mktime(since_day.timetuple()) if since_day else 0.0
-rows = board.board_rows(since=since, lesson=lesson, include_hidden=teacher)
+try:
+    rows = board.board_rows(since=since, lesson=lesson, include_hidden=teacher)
+except CnnlabError as e:  # the runs folder itself is wrong (a file, unreadable)
+    show_error(e)
+    st.stop()
 if not rows:
     st.info("No runs on the board yet" + (" for this lesson" if lesson else "") + ". Runs appear here as soon as "
             "someone starts training.", icon=":material/info:")

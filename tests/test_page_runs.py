@@ -183,3 +183,19 @@ def test_a_lab_may_stop_only_its_own_training():
         assert job.stop_requested and wait_for(lambda: job.done, timeout=30)
     finally:
         job.stop()
+
+
+def test_a_diverged_run_shows_the_batches_up_to_where_the_loss_blew_up():
+    run = saved_run("7", 5.0, [0.3], status="diverged", with_model=False)
+    run.history = []  # it blew up inside epoch 1: no epoch point, only the batches it reached
+    run.unfinished_epoch = [{"epoch": 1, "batch": b, "batches": 40, "loss": loss, "accuracy": 0.1}
+                            for b, loss in ((5, 2.3), (10, 40.0), (15, 9e8), (20, float("inf")))]
+    run.test_accuracy = run.test_loss = None
+    run.message = "Training diverged: the loss became infinite. Lower the learning rate."
+    run.save()
+    at = pick_run(open_runs(run.lab or "someone"), run)
+    assert not at.exception, at.exception
+    traces = {t["name"]: t for t in chart_traces(at)}
+    assert {"training, batch by batch", "blew up here"} <= set(traces)
+    assert traces["blew up here"]["x"] == [0.375]  # batch 15 of 40: the last loss that was still a number
+    assert "red cross where the loss blew up" in "\n".join(c.value for c in at.caption)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,6 +13,8 @@ from cnnlab.backends import job_registry
 from cnnlab.config import TrainConfig
 from cnnlab.runs import Run, load_run, new_run_id
 from cnnlab.ui.state import choices_for as lab_choices
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def open_page(lab: str, page: str = "pages/train.py") -> AppTest:
@@ -225,3 +228,28 @@ def test_during_the_first_epoch_the_chart_shows_the_batches_so_far():
     ended = _job_fed([start, *batches, {"type": "epoch", "epoch": 1, "epochs": 2, "loss": 1.8, "accuracy": 0.4,
                                         "seconds": 1.0, "images_per_second": 900.0}], epochs=2)
     assert ended.batches == []  # the next epoch starts a new line
+
+
+@pytest.mark.parametrize("where, words", [
+    ("file", "is a file, not a folder"),  # CNNLAB_RUNS_DIR names a file
+    ("file/runs", "cannot be written"),  # a folder that cannot be made (as root, chmod would not stop it)
+])
+def test_a_runs_folder_that_cannot_hold_runs_is_said_before_training(tmp_path, monkeypatch, where, words):
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(tmp_path / where))
+    at = open_page(new_lab(architecture="custom", custom_layers=TINY))
+    assert not at.exception, at.exception
+    error = "\n".join(e.value for e in at.error)
+    assert "runs folder" in error and words in error and "CNNLAB_RUNS_DIR" in error
+    assert at.button(key="train_button").disabled
+    assert "Train is off until runs can be saved." in page_text(at)
+
+
+@pytest.mark.parametrize("page", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py")))
+def test_no_page_fails_when_the_runs_folder_is_a_file(tmp_path, monkeypatch, page):
+    """The Board listed runs without asking whether the folder could hold them, and showed a traceback."""
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("CNNLAB_RUNS_DIR", str(tmp_path / "file"))
+    at = open_page(new_lab(), page)  # fails on any exception
+    if page in ("pages/board.py", "pages/runs.py", "pages/train.py"):  # the pages that list or save runs say why
+        assert "is a file, not a folder" in "\n".join(e.value for e in at.error)
