@@ -29,7 +29,7 @@ import pytest
 
 from cnnlab.launcher import CHROMIUM_FLAGS, answers, free_port, start_app, stop_app
 
-from .helpers import PAGE_RECORDER, SCREENSHOTS, TABLET_VIEWPORT, VIEWPORT, Lab
+from .helpers import PAGE_RECORDER, SCREENSHOTS, TABLET_VIEWPORTS, VIEWPORT, Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -163,11 +163,14 @@ def other_browser(request, browser, app_server):
         yield session
 
 
-@pytest.fixture
+@pytest.fixture(params=TABLET_VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
 def tablet(request, browser, app_server):
-    """A tablet held upright (820 x 1180 CSS pixels, like an iPad Air) with a touch screen and no
-    mouse: no hover, a coarse pointer, touch events."""
-    with _browser_tab(request, browser, app_server, viewport=TABLET_VIEWPORT, has_touch=True) as (context, session):
+    """A tablet held upright with a touch screen and no mouse: no hover, a coarse pointer, touch
+    events. Twice: 768 x 1024 (the narrowest the pages are laid out for, an iPad mini) and 820 x 1180
+    (an iPad Air, where the defects were reported)."""
+    viewport = request.param
+    with _browser_tab(request, browser, app_server, viewport=viewport, has_touch=True) as (context, session):
+        session.scenario += str(viewport["width"])  # each size's screenshots apart
         session.cdp = context.new_cdp_session(session.page)
         session.cdp.send("Emulation.setEmulatedMedia", {"features": [
             {"name": "hover", "value": "none"}, {"name": "any-hover", "value": "none"},

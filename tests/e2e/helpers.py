@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
-TABLET_VIEWPORT = {"width": 820, "height": 1180}
+TABLET_VIEWPORTS = ({"width": 768, "height": 1024}, {"width": 820, "height": 1180})
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_BOX = '[data-testid="stAlertContentError"]'
