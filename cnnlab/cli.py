@@ -18,10 +18,13 @@ can read and prints one such line for each one it cannot.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import re
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -336,6 +339,40 @@ def quiet_tensorflow() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+# A line of TensorFlow's C++ log: severity letter and date, time (absl writes seconds since 1970
+# before it is set up), thread, file:line].
+NATIVE_LOG_LINE = re.compile(r"([IWEF])\d{4} [\d:.]+ +\d+ \S+:\d+\] ")
+ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+
+
+@contextlib.contextmanager
+def native_log_filtered():
+    """TensorFlow 2.21 logs its start-up notices (e.g. "oneDNN custom operations are on", on CPUs
+    with AVX512-VNNI/BF16 or AMX) through absl while it is imported, before TF_CPP_MIN_LOG_LEVEL is
+    read, so the variable alone no longer keeps them off a user's screen. While the block runs, the
+    process's stderr (file descriptor 2, which C++ writes to) goes to a file; afterwards every line
+    the level would have hidden is dropped and the rest is passed on, so a real error still shows."""
+    level = int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") or 0)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode("utf-8", "replace").splitlines(keepends=True):
+                native = NATIVE_LOG_LINE.match(line)
+                hidden = ("IWEF".index(native.group(1)) < level) if native else (
+                    level >= 1 and line.strip() == ABSL_PREAMBLE)
+                if not hidden:
+                    sys.stderr.write(line)
+            sys.stderr.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow()
     parser = build_parser()
@@ -343,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # a student trying it out: show what there is, not just "COMMAND is required"
         parser.print_help(sys.stderr)
         return 2
+    if args.func in (cmd_train, cmd_predict, cmd_export, cmd_import):
+        with native_log_filtered():  # these load TensorFlow anyway: do it now, with its notices kept back
+            import tensorflow  # noqa: F401
     try:
         code = args.func(args) or 0
     except CnnlabError as e:

@@ -80,3 +80,21 @@ def test_an_error_after_reading_a_folder_is_not_glued_to_a_progress_line(tmp_pat
     done = cli("train", "--dataset", f"folder:{tmp_path / 'ok'}", "--arch", "lenet5", "--epochs", "1",
                "--optimizer", "sgd", "--lr", "0")
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "at most 10" in done.stderr, done.stderr
+
+
+def test_native_log_lines_below_the_level_are_dropped_and_the_rest_kept(capfd, monkeypatch):
+    from cnnlab.cli import ABSL_PREAMBLE, native_log_filtered
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    with native_log_filtered():  # written to file descriptor 2 as C++ does, not through sys.stderr
+        os.write(2, (f"{ABSL_PREAMBLE}\n"
+                     "I0000 00:00:1796386767.679043   11433 port.cc:153] oneDNN custom operations are on.\n"
+                     "W0000 00:00:1796386767.679043   11433 cpu_feature_guard.cc:210] could be faster\n"
+                     "E0000 00:00:1796386767.679043   11433 loader.cc:12] a real problem\n"
+                     "something else\n").encode())
+    err = capfd.readouterr().err
+    assert err == ("E0000 00:00:1796386767.679043   11433 loader.cc:12] a real problem\n"
+                   "something else\n")
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # a user who asked for everything gets everything
+    with native_log_filtered():
+        os.write(2, f"{ABSL_PREAMBLE}\nI0000 00:00:1.5   1 port.cc:153] notice\n".encode())
+    assert capfd.readouterr().err.count("\n") == 2
