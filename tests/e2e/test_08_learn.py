@@ -153,7 +153,10 @@ def test_08_learn_convolution_and_receptive_field_with_the_keyboard_alone(lab):
 
     lab.tab_to("learn_conv_position_play", backwards=True)  # Play, then Pause, with Enter
     lab.page.keyboard.press("Enter")
-    lab.wait_until(lambda: shown_position(lab)[0] >= start + 3, "Play to move the kernel on by itself", timeout=60)
+    # Wait until it has really moved on (and says Pause): a second Enter sent before the first one's
+    # rerun has begun is folded into the same click by Streamlit, and playing would never pause.
+    lab.wait_until(lambda: shown_position(lab)[0] > start + 3 and "Pause" in play_label(lab),
+                   "Play to move the kernel on by itself", timeout=60)
     lab.tab_to("learn_conv_position_play", backwards=True)
     lab.page.keyboard.press("Enter")
     lab.wait_until(lambda: "Play" in play_label(lab), "Pause to stop it (the button to say Play again)", timeout=90)
