@@ -143,7 +143,9 @@ def main() -> None:
             for way in ways if rep % 2 == 0 else ways[::-1]:
                 gc.collect()
                 clock = common.Stopwatch()
-                asked = "float32" if way == "cnnlab-float32" else "auto"
+                # The precision resolved above, not "auto": CNNLAB_PRECISION=mixed_bfloat16 set by the
+                # person running this must reach the engine on a CPU that "auto" keeps in float32.
+                asked = "float32" if way == "cnnlab-float32" else precision
                 out = (run_plain(preset, dataset, x_float, batch_size) if way == "plain"
                        else run_cnnlab(preset, dataset_name, batch_size, asked))
                 out.update(wall=clock.wall, cpu=clock.cpu, load=common.load_average())
