@@ -6,8 +6,9 @@ The same network, data and batch size are trained two ways, alternately, in one 
   batch_size, epochs=2, verbose=0)`, with a network written out in Keras by hand;
 - cnnlab: `cnnlab.training.train(TrainConfig.from_preset(...))`, uint8 arrays, the engine's
   input pipeline, callbacks, validation split, events and per-epoch saving; on a CPU with AMX
-  units the engine computes in bfloat16 (see `training.training_precision`), so where that is
-  the case a third way, cnnlab-float32 (CNNLAB_PRECISION=float32), shows the engine without it.
+  or AVX512-BF16 the engine computes in bfloat16 (see `precision.training_precision`; also when
+  CNNLAB_PRECISION=mixed_bfloat16 is set), so where that is the case a third way, cnnlab-float32
+  (CNNLAB_PRECISION=float32), shows the engine without it.
 
 Throughput is images per second of the training pass (first batch of an epoch to its last,
 validation excluded on both sides), for the first epoch (with TensorFlow's tracing) and the

@@ -23,8 +23,10 @@ def cpu_info() -> dict[str, str]:
 
 
 def _cpu_has_bfloat16_units() -> bool:
-    """Intel AMX (Sapphire Rapids and later): matrix units that multiply bfloat16 in hardware."""
-    return "amx_bf16" in cpu_info().get("flags", "").split()
+    """Whether the CPU multiplies bfloat16 in hardware: Intel AMX's matrix units (Sapphire Rapids and
+    later), or AVX512-BF16's dot-product instructions (AMD Zen 4 and later, Intel Cooper Lake)."""
+    flags = cpu_info().get("flags", "").split()
+    return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
 def training_precision() -> str:
@@ -32,10 +34,11 @@ def training_precision() -> str:
 
     bfloat16 keeps float32's range with fewer digits; Keras keeps the weights in float32 and
     computes in bfloat16. On a CPU with AMX units that makes training 1.1-1.8x faster per CPU
-    second, more for wider convolutions, with the same accuracy within run-to-run noise (measured:
-    bench/RESULTS.md); anywhere else bfloat16 would be emulated and slower, so "auto", the default,
-    uses it only there (and never with a GPU, which cnnlab leaves as Keras sets it up). The saved
-    model is always float32. CNNLAB_PRECISION=float32 or mixed_bfloat16 forces one.
+    second, with AVX512-BF16 1.15-1.35x, more for wider convolutions, with the same accuracy within
+    run-to-run noise (measured: bench/RESULTS.md 3 and 12f); anywhere else bfloat16 would be
+    emulated and slower, so "auto", the default, uses it only there (and never with a GPU, which
+    cnnlab leaves as Keras sets it up). The saved model is always float32.
+    CNNLAB_PRECISION=float32 or mixed_bfloat16 forces one.
 
     The twin that trains in bfloat16 gets its number format layer by layer (`with_precision`),
     never through Keras's global policy, and each of the app's trainings runs in a process of its

@@ -15,7 +15,7 @@ import pytest
 from support import TINY_CNN, tiny_config
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The app trains in bfloat16 by default where the CPU has AMX units; the suite's figures (resumed
+# The app trains in bfloat16 by default where the CPU has AMX or AVX512-BF16; the suite's figures (resumed
 # runs, exported scripts, scores compared with Keras's own) are float32's on every machine, and
 # bfloat16 has tests of its own that ask for it.
 os.environ.setdefault("CNNLAB_PRECISION", "float32")

@@ -213,9 +213,22 @@ def test_by_default_bfloat16_only_where_the_cpu_multiplies_it_in_hardware(monkey
     monkeypatch.setattr(precision, "_cpu_has_bfloat16_units", lambda: False)
     assert precision.training_precision() == "float32"  # emulated bfloat16 would be slower
     monkeypatch.setattr(precision, "_cpu_has_bfloat16_units", lambda: True)
-    assert precision.training_precision() == "mixed_bfloat16"  # AMX, and this machine has no GPU
+    assert precision.training_precision() == "mixed_bfloat16"  # AMX or AVX512-BF16, and no GPU here
     monkeypatch.setenv("CNNLAB_PRECISION", "float32")
     assert precision.training_precision() == "float32"
+
+
+@pytest.mark.parametrize("flags, hardware", [
+    ("fpu sse2 avx2 fma avx512f avx512_vnni", False),  # AVX-512 alone: bfloat16 would be emulated
+    ("fpu avx2 avx512f avx512_vnni avx512_bf16", True),  # AMD Zen 4, Intel Cooper Lake
+    ("fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile", True),  # Intel Sapphire Rapids
+    ("fpu avx2 amx_bf16", True),
+])
+def test_bfloat16_units_are_amx_or_avx512_bf16(monkeypatch, flags, hardware):
+    from cnnlab import precision
+
+    monkeypatch.setattr(precision, "cpu_info", lambda: {"flags": flags})
+    assert precision._cpu_has_bfloat16_units() is hardware
 
 
 def test_bfloat16_trains_twenty_times_side_by_side_in_threads_without_a_failure(monkeypatch):
