@@ -352,7 +352,10 @@ def native_log_filtered():
     read, so the variable alone no longer keeps them off a user's screen. While the block runs, the
     process's stderr (file descriptor 2, which C++ writes to) goes to a file; afterwards every line
     the level would have hidden is dropped and the rest is passed on, so a real error still shows."""
-    level = int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") or 0)
+    try:
+        level = int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"))
+    except ValueError:  # a setting TensorFlow cannot read either: it shows everything, so do the same
+        level = 0
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as caught:

@@ -98,3 +98,7 @@ def test_native_log_lines_below_the_level_are_dropped_and_the_rest_kept(capfd, m
     with native_log_filtered():
         os.write(2, f"{ABSL_PREAMBLE}\nI0000 00:00:1.5   1 port.cc:153] notice\n".encode())
     assert capfd.readouterr().err.count("\n") == 2
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "quiet")  # not a number: no traceback, nothing hidden
+    with native_log_filtered():
+        os.write(2, b"I0000 00:00:1.5   1 port.cc:153] notice\n")
+    assert capfd.readouterr().err.count("\n") == 1
