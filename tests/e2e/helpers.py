@@ -257,19 +257,30 @@ class Lab:
         """Add the first option not yet chosen in the multiselect `key`; its text, or None if none is left."""
         box = self.wait_for(self.widget(key), f"the {key} multiselect")
         opener = box.locator('button[aria-haspopup="listbox"]')
-        if not opener.count() or not self._open_list(box, key, must_have_options=False):
-            return None
-        # Chosen runs leave the list; an empty list shows a single "No results" entry.
-        options = self.page.locator('[role="listbox"] [role="option"]:not([aria-disabled="true"])'
-                                    ':not([aria-selected="true"])').filter(has_not_text="No results")
-        if not options.count():
+        # A rerun that lands while the list is open closes it (seen in CI between counting the
+        # options and clicking one): then open it again, as a person would.
+        for attempt in range(3):
+            if not opener.count() or not self._open_list(box, key, must_have_options=False):
+                return None
+            # Chosen runs leave the list; an empty list shows a single "No results" entry.
+            options = self.page.locator('[role="listbox"] [role="option"]:not([aria-disabled="true"])'
+                                        ':not([aria-selected="true"])').filter(has_not_text="No results")
+            if not options.count():
+                self.page.keyboard.press("Escape")
+                return None
+            try:
+                text = options.first.inner_text(timeout=5000).strip()
+                options.first.click(timeout=5000)
+            except Exception:
+                if attempt == 2:
+                    raise
+                self.page.keyboard.press("Escape")
+                self.wait_idle()
+                continue
             self.page.keyboard.press("Escape")
-            return None
-        text = options.first.inner_text().strip()
-        options.first.click()
-        self.page.keyboard.press("Escape")
-        self.wait_idle()
-        return text
+            self.wait_idle()
+            return text
+        return None
 
     def selected(self, key: str) -> str:
         """The text a selectbox shows as its current choice."""
