@@ -136,8 +136,13 @@ def main() -> None:
                 one_round(lab, samples, "idle", args.moves)
             timed(lab, lambda: lab.sidebar_link("Train").click(), "Train")
             lab.click("train_button", idle=False)
+            clicked = time.time()
             common.say(f"training fast-cnn on {dataset}, {epochs} epochs; switching pages meanwhile")
             while still_training():
+                if the_run() is None and time.time() - clicked > 180:  # e.g. MNIST is not in the data folder
+                    lab.goto("Train")
+                    raise SystemExit(f"the training did not start within 3 minutes; the Train page says:\n"
+                                     f"{lab.text()[:1500]}")
                 one_round(lab, samples, "training", args.moves)
                 common.say(f"  {sum(s['phase'] == 'training' for s in samples)} actions while training")
                 if len(samples) > 2000:

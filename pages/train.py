@@ -3,7 +3,7 @@ import streamlit as st
 
 from cnnlab.backends import JobView, job_registry
 from cnnlab.config import TrainConfig
-from cnnlab.datasets import availability, dataset_info
+from cnnlab.datasets import availability, dataset_info, unreachable
 from cnnlab.network import check_stack
 from cnnlab.runs import check_runs_folder, load_run
 from cnnlab.settings import CnnlabError
@@ -42,7 +42,8 @@ with left:
     st.markdown(f"**Pictures:** {info.title}  \n{height}x{width} pixels, "
                 f"{'colour' if channels == 3 else 'grey'}, {len(info.classes)} classes")
     available, source = availability(chosen.dataset)
-    if not available:
+    data_error = unreachable(chosen.dataset)  # e.g. a teacher's link to full MNIST on an offline server
+    if not available and not data_error:
         st.caption(f"Not on this computer yet: it will {source} when training starts.")
     st.page_link("pages/data.py", label="Change the pictures (Data)", icon=":material/photo_library:")
 with right:
@@ -52,6 +53,9 @@ with right:
 if check_error:
     st.error(f"This network cannot be trained on these pictures: {check_error}", icon=":material/error:")
     st.page_link("pages/model.py", label="Fix the network on the Model page", icon=":material/build:")
+if data_error:
+    st.error(data_error, icon=":material/cloud_off:")
+    st.page_link("pages/data.py", label="Choose other pictures (Data)", icon=":material/photo_library:")
 try:  # said now, not after the student has waited for a training that could not be saved
     check_runs_folder(writable=True)
     folder_error = None
@@ -68,12 +72,14 @@ with st.container(border=True):
 # ---- Train / Stop ----------------------------------------------------------------------------
 with st.container(horizontal=True, vertical_alignment="center"):
     train_clicked = st.button("Train", key="train_button", type="primary", icon=":material/play_arrow:",
-                              disabled=bool(check_error or folder_error) or active, width=160)
+                              disabled=bool(check_error or folder_error or data_error) or active, width=160)
     stop_clicked = st.button("Stop", key="stop_button", icon=":material/stop:", disabled=not active, width=160)
 if check_error:
     st.caption("Train is off until the network fits the pictures.")
 elif folder_error:
     st.caption("Train is off until runs can be saved.")
+elif data_error:
+    st.caption("Train is off until the pictures are on this computer.")
 elif active:
     st.caption(text("pages/train", "One at a time"))
 others = [j for j in registry.active() if j.owner != lab_id()]

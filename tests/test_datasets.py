@@ -22,7 +22,17 @@ import numpy as np
 import pytest
 
 from cnnlab import datasets
-from cnnlab.datasets import DatasetError, availability, clear_cache, dataset_info, download, folders, idx, load_dataset
+from cnnlab.datasets import (
+    DatasetError,
+    availability,
+    clear_cache,
+    dataset_info,
+    download,
+    folders,
+    idx,
+    load_dataset,
+    unreachable,
+)
 from cnnlab.settings import CnnlabError
 
 REAL_DOWNLOAD = download.fetch
@@ -334,6 +344,18 @@ def test_offline_with_nothing_local_says_what_to_do(name, title, expected_file, 
     message = str(caught.value)
     assert title in message and expected_file in message and str(data_dir / name) in message
     assert "no network in tests" in message and "mnist-sample" in message and "\n" not in message
+
+
+def test_unreachable_only_when_offline_and_not_here(data_dir, monkeypatch):
+    message = unreachable("cifar10")  # conftest: CNNLAB_OFFLINE=1, an empty data folder
+    assert message and "CIFAR-10" in message and "downloads are switched off" in message
+    assert str(data_dir / "cifar10") in message
+    assert unreachable("mnist-sample") is None and unreachable(f"folder:{data_dir}") is None
+    monkeypatch.delenv("CNNLAB_OFFLINE")
+    assert unreachable("cifar10") is None  # it can still be downloaded when training starts
+    monkeypatch.setenv("CNNLAB_OFFLINE", "1")
+    fx.write_idx_files(data_dir / "mnist")
+    assert unreachable("mnist") is None  # here: nothing to download
 
 
 def test_availability_reads_no_pixels(data_dir, monkeypatch):

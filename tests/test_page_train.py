@@ -125,9 +125,27 @@ def test_an_impossible_stack_disables_train_and_links_to_the_model_page():
     assert "Train is off until the network fits the pictures." in page_text(at)
 
 
-def test_a_training_that_cannot_load_its_data_says_why():
-    # The full MNIST is not in the empty test data folder and the network is off in tests.
+def test_offline_a_full_dataset_that_is_not_here_turns_train_off_and_says_where_to_put_it():
+    """A teacher's link can make full MNIST a lab's dataset on a server without internet
+    (CNNLAB_OFFLINE=1, as conftest sets): the Train page says at once what training would end with."""
     lab = new_lab(dataset="mnist", architecture="custom", custom_layers=TINY)
+    at = open_page(lab)
+    assert not at.exception, at.exception
+    assert at.button(key="train_button").disabled
+    error = "\n".join(e.value for e in at.error)
+    assert "MNIST" in error and "downloads are switched off" in error and "mnist-sample" in error
+    assert "Train is off until the pictures are on this computer." in page_text(at)
+    assert "it will download" not in page_text(at)  # the promise it used to make
+    assert job_registry().latest(lab) is None
+
+
+def test_a_training_that_cannot_load_its_data_says_why(monkeypatch):
+    # The full MNIST is not in the empty test data folder, and the download fails (no network in tests;
+    # downloads allowed here, so Train is on).
+    monkeypatch.delenv("CNNLAB_OFFLINE")
+    lab = new_lab(dataset="mnist", architecture="custom", custom_layers=TINY)
+    at = open_page(lab)
+    assert not at.button(key="train_button").disabled and "it will download" in page_text(at)
     at, job = start_training(lab)
     assert wait_for(lambda: job.done, timeout=30)
     at.run()

@@ -18,7 +18,15 @@ This package's names below are its public interface: import them from `cnnlab.da
 """
 from cnnlab.datasets.download import download_size
 from cnnlab.datasets.folders import DEFAULT_IMAGE_SIZE
-from cnnlab.datasets.loading import availability, catalogue, clear_cache, dataset_info, keras_cache_dir, load_dataset
+from cnnlab.datasets.loading import (
+    availability,
+    catalogue,
+    clear_cache,
+    dataset_info,
+    keras_cache_dir,
+    load_dataset,
+    unreachable,
+)
 from cnnlab.datasets.registry import (
                                      CIFAR10_CLASSES,
                                      DATASET_NAMES,
@@ -38,4 +46,4 @@ from cnnlab.datasets.registry import (
 __all__ = ["CIFAR10_CLASSES", "DATASETS", "DATASET_NAMES", "DEFAULT_DATASET", "DEFAULT_IMAGE_SIZE", "DIGIT_CLASSES",
            "FASHION_CLASSES", "FOLDER_PREFIX", "SAMPLES_DIR", "Dataset", "DatasetError", "DatasetInfo", "Progress",
            "availability", "catalogue", "clear_cache", "dataset_info", "download_size", "keras_cache_dir",
-           "list_datasets", "load_dataset"]
+           "list_datasets", "load_dataset", "unreachable"]

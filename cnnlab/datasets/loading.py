@@ -164,6 +164,15 @@ def availability(name: str) -> tuple[bool, str]:
     return (True, found[2]) if found else (False, f"download from {download_summary(name)}")
 
 
+def unreachable(name: str) -> str | None:
+    """Why a full dataset cannot be had at all right now (not on this computer, and downloads are
+    switched off by CNNLAB_OFFLINE): the message training would end with, said before it starts.
+    None when it is here or can still be downloaded."""
+    if _check_name(name) != "full" or not settings.offline() or availability(name)[0]:
+        return None
+    return not_found_message(name, "downloads are switched off on this server (CNNLAB_OFFLINE)")
+
+
 _loaded: dict[tuple, Dataset] = {}
 _loading_locks: dict[tuple, threading.Lock] = {}
 _locks_guard = threading.Lock()
