@@ -47,7 +47,13 @@ def test_pixel_heatmap_shows_the_pixel_values_with_numbers_when_readable():
     fig = charts.pixel_heatmap(image.astype(np.uint8))
     (heatmap,) = fig.data
     assert np.array_equal(np.array(heatmap.z), image[..., 0])
-    assert heatmap.texttemplate == "%{z}"  # 28x28: numbers written in the cells
+    # 28x28: numbers written in the cells, as one picture laid over the grid (see numbers_layer).
+    (layer,) = fig.layout.images
+    assert (layer.xref, layer.yref, layer.x, layer.y, layer.sizex, layer.sizey) == ("x", "y", -0.5, -0.5, 28, 28)
+    written = _written_cells(layer.source, 28)
+    assert written.shape == (28, 28, 2) and written.all(axis=2).sum() == 0  # never both inks in one cell
+    values = image[..., 0]
+    assert np.array_equal(written[..., 0], values > 127) and np.array_equal(written[..., 1], values <= 127)
     assert (heatmap.zmin, heatmap.zmax) == (0, 255)
     assert fig.layout.yaxis.autorange == "reversed"  # row 0 at the top, as in the picture
     # Square cells: width and height are sized from the grid.
@@ -61,9 +67,27 @@ def test_pixel_heatmap_picks_a_channel_and_leaves_out_unreadable_numbers():
     fig = charts.pixel_heatmap(image, channel=1)
     (heatmap,) = fig.data
     assert np.all(np.array(heatmap.z) == 7)
-    assert heatmap.texttemplate is None  # 64x64 cells are too small for three digits
+    assert not fig.layout.images  # 64x64 cells are too small for three digits
     assert heatmap.colorscale[-1][1] == charts.CHANNEL_COLOURS["green"]
-    assert charts.pixel_heatmap(image, channel=1, show_numbers=True).data[0].texttemplate == "%{z}"
+    (layer,) = charts.pixel_heatmap(image, channel=1, show_numbers=True).layout.images
+    assert _written_cells(layer.source, 64)[..., 1].all()  # 7 in every cell, in light ink on the dark green
+
+
+def _written_cells(source: str, cells: int) -> np.ndarray:
+    """From a numbers layer's picture: per cell, whether it holds dark ink and whether light ink."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("LA"))
+    side = picture.shape[0] // cells
+    assert picture.shape == (cells * side, cells * side, 2)
+    cell = picture.reshape(cells, side, cells, side, 2).transpose(0, 2, 1, 3, 4)
+    ink = cell[..., 1] > 128
+    dark = (ink & (cell[..., 0] < 64)).any(axis=(2, 3))
+    light = (ink & (cell[..., 0] > 192)).any(axis=(2, 3))
+    return np.stack([dark, light], axis=-1)
 
 
 def test_one_hot_label_is_one_at_the_class_and_zero_elsewhere():
