@@ -42,7 +42,8 @@ with left:
     st.markdown(f"**Pictures:** {info.title}  \n{height}x{width} pixels, "
                 f"{'colour' if channels == 3 else 'grey'}, {len(info.classes)} classes")
     available, source = availability(chosen.dataset)
-    data_error = unreachable(chosen.dataset)  # e.g. a teacher's link to full MNIST on an offline server
+    # e.g. a teacher's link to full MNIST on a server with downloads off: said now, Train off below
+    data_error = None if available else unreachable(chosen.dataset)
     if not available and not data_error:
         st.caption(f"Not on this computer yet: it will {source} when training starts.")
     st.page_link("pages/data.py", label="Change the pictures (Data)", icon=":material/photo_library:")

@@ -17,7 +17,7 @@ from cnnlab.datasets import (
     availability,
     dataset_info,
     download_size,
-    load_dataset,
+    unreachable,
 )
 from cnnlab.datasets.summary import class_balance, is_balanced, pixel_sample, sample_indices
 from cnnlab.images import enlarge
@@ -66,16 +66,12 @@ def dataset_chosen() -> None:
     wanted, chosen = st.session_state.dataset_choice, choices()
     if wanted == FOLDER_OPTION:
         return
-    if availability(wanted)[0]:
+    refused = unreachable(wanted)  # the message saying which files to put where
+    if refused:
+        st.session_state["dataset_refused"] = refused
+        st.session_state.dataset_choice = menu_option(chosen.dataset)
+    elif availability(wanted)[0]:
         chosen.dataset = wanted
-    elif offline():
-        try:
-            load_dataset(wanted)  # fails at once, with the message saying which files to put where
-        except CnnlabError as error:
-            st.session_state["dataset_refused"] = str(error)
-            st.session_state.dataset_choice = menu_option(chosen.dataset)
-        else:  # its files appeared since the menu was drawn
-            chosen.dataset = wanted
 
 
 def menu_option(dataset: str) -> str:
