@@ -181,14 +181,16 @@ def main() -> None:
     print(common.table(["phase", "action", "n", "server answered p50 s", "p95", "max", "drawn p50 s", "p95", "max"],
                        rows))
     # Which pages make the p95: the same figures page by page (and the slider), drawn seconds.
-    kinds = dict.fromkeys(s["what"] if s["action"] == "page" else "slider" for s in samples)
+    def kind(sample):
+        return sample["what"] if sample["action"] == "page" else "slider"
+
     by_page = []
-    for kind in kinds:
+    for shown in dict.fromkeys(map(kind, samples)):
         cells = []
         for phase, chosen in (("idle", [s for s in samples if s["phase"] == "idle"]), ("training", during)):
-            values = [s["seconds"] for s in chosen if (s["what"] if s["action"] == "page" else "slider") == kind]
+            values = [s["seconds"] for s in chosen if kind(s) == shown]
             cells.append(f"{common.percentile(values, 50):.2f} / {max(values):.2f} ({len(values)})" if values else "-")
-        by_page.append([kind, *cells])
+        by_page.append([shown, *cells])
     print()
     print(common.table(["page or action", "idle: drawn p50 / max s (n)", "training: drawn p50 / max s (n)"], by_page))
     speed = [round(h.get("images_per_second") or 0) for h in history]

@@ -88,7 +88,6 @@ def main() -> None:
     from cnnlab.config import TrainConfig
     from cnnlab.datasets import load_dataset
     from cnnlab.precision import training_precision
-    from cnnlab.training import train
 
     name = "time_to_accuracy" + (f"-{args.tag}" if args.tag else "")
     result = {"machine": common.machine(with_tensorflow=True), "quick": args.quick, "overrides": overrides,
@@ -103,7 +102,7 @@ def main() -> None:
             config = TrainConfig.from_preset(preset, dataset_name).replace(**overrides)
             if seed is not None:
                 config = config.replace(seed=seed)
-            case, run = one_training(config, dataset, x_test, target, train)
+            case, run = one_training(config, dataset, x_test, target)
             runs.append(case)
             result["cases"][dataset_name] = {"preset": preset, "target": target, "target_seconds": target_seconds,
                                              "runs": runs}
@@ -116,9 +115,10 @@ def main() -> None:
                 "-" if reached is None else f"{case['cpu_seconds_to_target']:.0f}",
                 f"{config.epochs} epochs: {run.test_accuracy:.2%}, {run.seconds:.0f} s",
                 f"{case['load_before'][0]:.1f} / {case['load_after'][0]:.1f}"])
-        # A seed that never reached the target counts as slower than any that did.
+        # A seed that never reached the target counts as slower than any that did (so no mean of two
+        # middle values: the upper one, with an even number of seeds).
         seconds = sorted(c["seconds_to_target"] if c["seconds_to_target"] is not None else float("inf") for c in runs)
-        median = float(np.median(seconds)) if len(seconds) % 2 else seconds[len(seconds) // 2]
+        median = seconds[len(seconds) // 2]
         result["cases"][dataset_name]["median_seconds_to_target"] = None if median == float("inf") else median
         medians.append([shown, f"{target:.1%} in {target_seconds} s", str(len(runs)),
                         "not reached" if median == float("inf") else f"{median:.0f} s",
@@ -131,10 +131,12 @@ def main() -> None:
     print(f"\nprecision: {result['precision']}. Raw figures: {path}")
 
 
-def one_training(config, dataset, x_test, target: float, train):
+def one_training(config, dataset, x_test, target: float):
     """Train once with a test-accuracy measurement after every epoch: (the figures, the run)."""
     import keras
     import numpy as np
+
+    from cnnlab.training import train
 
     clock = common.Stopwatch()
     tester = test_accuracy_callback(x_test, dataset.y_test, clock)
